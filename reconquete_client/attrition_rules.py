@@ -1,0 +1,142 @@
+"""Attrition rules: where a client stands against its own buying rhythm.
+
+The daily analysis aggregates purchases in SQL, then asks these functions
+which stage each client is in and whether it is strategic. They know nothing
+of Odoo on purpose: the whole product contract reads in one sitting and is
+tested without a database (see ``tests/`` at the repository root).
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+NEW = "new"
+ACTIVE = "active"
+WATCH = "watch"
+AT_RISK = "at_risk"
+LOST = "lost"
+WON_BACK = "won_back"
+STAGE_CODES = (NEW, ACTIVE, WATCH, AT_RISK, LOST, WON_BACK)
+# A purchase made while in one of these stages is a reconquest.
+RISK_STAGES = (AT_RISK, LOST)
+
+# Why a client is strategic (stored on the client, shown to the user).
+REASON_SHARE = "revenue_share"
+REASON_RELATIONSHIP = "relationship"
+REASON_BOTH = "both"
+REASON_MANAGER = "manager"
+
+OVERRIDE_AUTO = "auto"
+OVERRIDE_ON = "on"
+OVERRIDE_OFF = "off"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A company's settings; the defaults are those of the product contract."""
+
+    analysis_months: int = 24
+    revenue_months: int = 12
+    min_purchase_days: int = 3
+    default_interval: int = 90
+    watch_factor: float = 1.0
+    at_risk_factor: float = 1.5
+    lost_days: int = 365
+    solicitation_limit: int = 3
+    strategic_share: float = 5.0
+    strategic_years: int = 3
+    steady_max_variation: float = 1.0
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """What the purchases of one client say, as aggregated by the analysis.
+
+    ``purchase_days``, ``mean_interval`` and ``interval_spread`` cover the
+    analysis window; first and last purchase cover the whole history, so a
+    client silent for longer than the window is still known as lost.
+    """
+
+    purchase_days: int = 0
+    first_purchase: date | None = None
+    last_purchase: date | None = None
+    mean_interval: float | None = None
+    interval_spread: float | None = None
+
+
+def months_before(day, months):
+    """The same day ``months`` earlier, clamped to the end of shorter months."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def has_own_rhythm(rhythm, thresholds):
+    """Enough purchase days in the window to trust the client's own interval."""
+    return bool(rhythm.mean_interval) and rhythm.purchase_days >= thresholds.min_purchase_days
+
+
+def reference_interval(rhythm, thresholds):
+    """The interval the stage rules measure silence against, in days."""
+    if has_own_rhythm(rhythm, thresholds):
+        return rhythm.mean_interval
+    return float(thresholds.default_interval)
+
+
+def classify(rhythm, thresholds, today, previous_stage=None, previous_stage_date=None, unanswered=0):
+    """Return the stage code of a client on ``today``, or None if it never bought.
+
+    ``previous_stage`` and ``previous_stage_date`` are the stage the client is
+    in and the day it entered it: a reconquest is a purchase made after
+    entering ``at_risk`` or ``lost``, and ``won_back`` lasts one normal cycle.
+    ``unanswered`` counts solicitations in a row that got no answer.
+    """
+    if rhythm.last_purchase is None:
+        return None
+    interval = reference_interval(rhythm, thresholds)
+    silence = (today - rhythm.last_purchase).days
+    if previous_stage in RISK_STAGES and previous_stage_date and rhythm.last_purchase >= previous_stage_date:
+        return WON_BACK
+    if previous_stage == WON_BACK and previous_stage_date and (today - previous_stage_date).days < interval:
+        return WON_BACK
+    alert_threshold = interval * thresholds.at_risk_factor
+    if silence > thresholds.lost_days and silence > alert_threshold:
+        return LOST
+    if silence > alert_threshold or unanswered >= thresholds.solicitation_limit:
+        return AT_RISK
+    if silence > interval * thresholds.watch_factor:
+        return WATCH
+    analysis_start = months_before(today, thresholds.analysis_months)
+    if not has_own_rhythm(rhythm, thresholds) and rhythm.first_purchase >= analysis_start:
+        return NEW
+    return ACTIVE
+
+
+def is_steady(rhythm, thresholds):
+    """A reliable rhythm whose intervals vary little around their mean."""
+    if not has_own_rhythm(rhythm, thresholds) or rhythm.interval_spread is None:
+        return False
+    return rhythm.interval_spread / rhythm.mean_interval <= thresholds.steady_max_variation
+
+
+def strategic_reason(rhythm, revenue_share, thresholds, today, override=OVERRIDE_AUTO):
+    """Return why the client is strategic, or None when it is not.
+
+    ``revenue_share`` is the client's percentage of the company's revenue
+    over the revenue window. A manager's override wins over the rules.
+    """
+    if override == OVERRIDE_ON:
+        return REASON_MANAGER
+    if override == OVERRIDE_OFF or rhythm.first_purchase is None:
+        return None
+    big_share = revenue_share >= thresholds.strategic_share
+    relationship_start = months_before(today, 12 * thresholds.strategic_years)
+    long_relationship = rhythm.first_purchase <= relationship_start and is_steady(rhythm, thresholds)
+    if big_share and long_relationship:
+        return REASON_BOTH
+    if big_share:
+        return REASON_SHARE
+    if long_relationship:
+        return REASON_RELATIONSHIP
+    return None

@@ -1,0 +1,131 @@
+"""The attrition rules on their own: no Odoo, no database.
+
+``reconquete_client/attrition_rules.py`` imports nothing from Odoo, so it is
+loaded straight from its file (importing the addon package would need Odoo).
+"""
+
+import importlib.util
+import unittest
+from datetime import date, timedelta
+from pathlib import Path
+
+_RULES_FILE = Path(__file__).resolve().parent.parent / "reconquete_client" / "attrition_rules.py"
+_spec = importlib.util.spec_from_file_location("attrition_rules", _RULES_FILE)
+rules = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(rules)
+
+TODAY = date(2026, 6, 30)
+DEFAULTS = rules.Thresholds()
+
+
+def rhythm_every(interval, count, silence):
+    """A client that bought ``count`` times, every ``interval`` days, last ``silence`` days ago."""
+    last = TODAY - timedelta(days=silence)
+    return rules.Rhythm(
+        purchase_days=count,
+        first_purchase=last - timedelta(days=interval * (count - 1)),
+        last_purchase=last,
+        mean_interval=float(interval) if count > 1 else None,
+        interval_spread=0.0 if count > 2 else None,
+    )
+
+
+class TestClassify(unittest.TestCase):
+    def test_no_purchase_no_stage(self):
+        self.assertIsNone(rules.classify(rules.Rhythm(), DEFAULTS, TODAY))
+
+    def test_field_case(self):
+        """Every 90 days for two years, then 150 days of silence: call now."""
+        self.assertEqual(rules.classify(rhythm_every(90, 8, 150), DEFAULTS, TODAY), rules.AT_RISK)
+
+    def test_stage_boundaries_follow_the_clients_own_interval(self):
+        cases = [(30, rules.ACTIVE), (31, rules.WATCH), (45, rules.WATCH), (46, rules.AT_RISK), (300, rules.AT_RISK)]
+        for silence, stage in cases:
+            with self.subTest(silence=silence):
+                self.assertEqual(rules.classify(rhythm_every(30, 10, silence), DEFAULTS, TODAY), stage)
+
+    def test_lost_needs_a_year_and_the_clients_own_threshold(self):
+        self.assertEqual(rules.classify(rhythm_every(90, 5, 366), DEFAULTS, TODAY), rules.LOST)
+        self.assertEqual(rules.classify(rhythm_every(300, 3, 400), DEFAULTS, TODAY), rules.WATCH)
+        self.assertEqual(rules.classify(rhythm_every(300, 3, 451), DEFAULTS, TODAY), rules.LOST)
+
+    def test_new_client_uses_the_default_interval(self):
+        self.assertEqual(rules.classify(rhythm_every(10, 2, 90), DEFAULTS, TODAY), rules.NEW)
+        self.assertEqual(rules.classify(rhythm_every(10, 2, 91), DEFAULTS, TODAY), rules.WATCH)
+
+    def test_old_client_with_few_purchases_is_not_new(self):
+        rhythm = rules.Rhythm(
+            purchase_days=1,
+            first_purchase=TODAY - timedelta(days=1000),
+            last_purchase=TODAY - timedelta(days=20),
+        )
+        self.assertEqual(rules.classify(rhythm, DEFAULTS, TODAY), rules.ACTIVE)
+
+    def test_unanswered_solicitations_put_at_risk(self):
+        rhythm = rhythm_every(30, 10, 5)
+        self.assertEqual(rules.classify(rhythm, DEFAULTS, TODAY, unanswered=2), rules.ACTIVE)
+        self.assertEqual(rules.classify(rhythm, DEFAULTS, TODAY, unanswered=3), rules.AT_RISK)
+
+    def test_purchase_after_risk_is_won_back_for_one_cycle(self):
+        entered_risk = TODAY - timedelta(days=40)
+        back = rhythm_every(30, 10, 2)
+        self.assertEqual(rules.classify(back, DEFAULTS, TODAY, rules.AT_RISK, entered_risk), rules.WON_BACK)
+        self.assertEqual(rules.classify(back, DEFAULTS, TODAY, rules.LOST, entered_risk), rules.WON_BACK)
+        self.assertEqual(rules.classify(back, DEFAULTS, TODAY, rules.WATCH, entered_risk), rules.ACTIVE)
+        won_back_since = TODAY - timedelta(days=29)
+        self.assertEqual(rules.classify(back, DEFAULTS, TODAY, rules.WON_BACK, won_back_since), rules.WON_BACK)
+        won_back_since = TODAY - timedelta(days=30)
+        self.assertEqual(rules.classify(back, DEFAULTS, TODAY, rules.WON_BACK, won_back_since), rules.ACTIVE)
+
+    def test_purchase_before_entering_risk_is_no_reconquest(self):
+        silent = rhythm_every(30, 10, 60)
+        entered_risk = TODAY - timedelta(days=10)
+        self.assertEqual(rules.classify(silent, DEFAULTS, TODAY, rules.AT_RISK, entered_risk), rules.AT_RISK)
+
+    def test_thresholds_are_settings(self):
+        patient = rules.Thresholds(watch_factor=2.0, at_risk_factor=3.0, lost_days=1000)
+        self.assertEqual(rules.classify(rhythm_every(30, 10, 50), patient, TODAY), rules.ACTIVE)
+        self.assertEqual(rules.classify(rhythm_every(30, 10, 80), patient, TODAY), rules.WATCH)
+
+
+class TestStrategic(unittest.TestCase):
+    def test_large_share(self):
+        self.assertEqual(rules.strategic_reason(rhythm_every(30, 5, 5), 5.0, DEFAULTS, TODAY), rules.REASON_SHARE)
+        self.assertIsNone(rules.strategic_reason(rhythm_every(30, 5, 5), 4.99, DEFAULTS, TODAY))
+
+    def test_long_steady_relationship(self):
+        loyal = rules.Rhythm(
+            purchase_days=12,
+            first_purchase=TODAY - timedelta(days=4 * 365),
+            last_purchase=TODAY - timedelta(days=20),
+            mean_interval=60.0,
+            interval_spread=20.0,
+        )
+        self.assertEqual(rules.strategic_reason(loyal, 1.0, DEFAULTS, TODAY), rules.REASON_RELATIONSHIP)
+        self.assertEqual(rules.strategic_reason(loyal, 9.0, DEFAULTS, TODAY), rules.REASON_BOTH)
+
+    def test_erratic_relationship_is_not_steady(self):
+        erratic = rules.Rhythm(
+            purchase_days=4,
+            first_purchase=TODAY - timedelta(days=4 * 365),
+            last_purchase=TODAY - timedelta(days=20),
+            mean_interval=60.0,
+            interval_spread=90.0,
+        )
+        self.assertIsNone(rules.strategic_reason(erratic, 1.0, DEFAULTS, TODAY))
+
+    def test_manager_override_wins(self):
+        small = rhythm_every(30, 5, 5)
+        self.assertEqual(rules.strategic_reason(small, 0.1, DEFAULTS, TODAY, rules.OVERRIDE_ON), rules.REASON_MANAGER)
+        self.assertIsNone(rules.strategic_reason(small, 50.0, DEFAULTS, TODAY, rules.OVERRIDE_OFF))
+
+
+class TestMonthsBefore(unittest.TestCase):
+    def test_clamps_to_month_end(self):
+        self.assertEqual(rules.months_before(date(2026, 3, 31), 1), date(2026, 2, 28))
+        self.assertEqual(rules.months_before(date(2026, 6, 30), 24), date(2024, 6, 30))
+        self.assertEqual(rules.months_before(date(2026, 1, 15), 13), date(2024, 12, 15))
+
+
+if __name__ == "__main__":
+    unittest.main()
