@@ -1,0 +1,450 @@
+"""The analysis: purchases aggregated in SQL, rules applied, changes written.
+
+One batch is one range of client ids of one company. For each batch a single
+SQL pass rolls orders (or invoices) up to the commercial partner, collapses
+them into purchase days and computes the rhythm with window functions; the
+attrition rules (``attrition_rules``) then decide stages and strategic flags,
+and only clients whose values changed are written, in one statement. The
+number of statements therefore depends on the number of batches, never on the
+number of clients, and memory on the batch size, never on the number of orders.
+"""
+
+import logging
+from collections import namedtuple
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .. import attrition_rules
+from ..attrition_rules import Rhythm
+
+_logger = logging.getLogger(__name__)
+
+# Figures the analysis stores on each client (company-dependent jsonb columns
+# of res_partner), with the SQL type they are read back as.
+STORED_FIGURES = (
+    ("reconquete_purchase_days", "int4"),
+    ("reconquete_first_purchase_date", "date"),
+    ("reconquete_last_purchase_date", "date"),
+    ("reconquete_mean_interval", "float8"),
+    ("reconquete_median_interval", "float8"),
+    ("reconquete_reference_interval", "float8"),
+    ("reconquete_expected_date", "date"),
+    ("reconquete_revenue", "float8"),
+    ("reconquete_is_strategic", "bool"),
+    ("reconquete_strategic_reason", "text"),
+    ("reconquete_stage_id", "int4"),
+    ("reconquete_stage_date", "date"),
+)
+# What one batch did: how many clients it wrote, and their stage changes as
+# (client id, from stage id, to stage id).
+BatchResult = namedtuple("BatchResult", ["written", "changes"])
+
+FIGURE_NAMES = tuple(name for name, _type in STORED_FIGURES)
+STAGE = FIGURE_NAMES.index("reconquete_stage_id")
+STRATEGIC = FIGURE_NAMES.index("reconquete_is_strategic")
+
+
+class ReconqueteAnalysis(models.AbstractModel):
+    _name = "reconquete.analysis"
+    _description = "Client Rhythm Analysis"
+
+    # Width of a batch in partner ids: bounds the time and the row locks of
+    # one transaction while keeping the number of statements small.
+    _batch_size = 20000
+
+    # ------------------------------------------------------------------
+    # Purchase sources (overridable: one method per source)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _purchase_days_query(self, company, clients_sql, today):
+        """SQL giving one row per client and day: client_id, day, amount, is_purchase.
+
+        ``amount`` is the day's untaxed amount in company currency (negative
+        for credit notes); ``is_purchase`` is false for a day of credit notes
+        only. ``clients_sql`` filters on ``partner.commercial_partner_id``.
+        """
+        source_query = getattr(self, f"_purchase_days_query_{company.reconquete_purchase_source}")
+        return source_query(company, clients_sql, today)
+
+    @api.model
+    def _purchase_days_query_sale(self, company, clients_sql, today):
+        # Days are UTC dates of the confirmation; amounts go back to company
+        # currency with the rate stored on the order.
+        return SQL(
+            """
+            SELECT partner.commercial_partner_id AS client_id,
+                   sale.date_order::date AS day,
+                   SUM(sale.amount_untaxed / COALESCE(NULLIF(sale.currency_rate, 0), 1)) AS amount,
+                   TRUE AS is_purchase
+              FROM sale_order AS sale
+              JOIN res_partner AS partner ON partner.id = sale.partner_id
+             WHERE sale.company_id = %(company_id)s
+               AND sale.state = 'sale'
+               AND sale.date_order < %(tomorrow)s
+               AND %(clients_sql)s
+          GROUP BY 1, 2
+            """,
+            company_id=company.id,
+            tomorrow=today + timedelta(days=1),
+            clients_sql=clients_sql,
+        )
+
+    @api.model
+    def _purchase_days_query_invoice(self, company, clients_sql, today):
+        # A fully reversed invoice is no purchase; credit notes lower revenue.
+        return SQL(
+            """
+            SELECT partner.commercial_partner_id AS client_id,
+                   move.invoice_date AS day,
+                   SUM(move.amount_untaxed_signed) AS amount,
+                   BOOL_OR(move.move_type = 'out_invoice'
+                           AND move.payment_state IS DISTINCT FROM 'reversed') AS is_purchase
+              FROM account_move AS move
+              JOIN res_partner AS partner ON partner.id = move.partner_id
+             WHERE move.company_id = %(company_id)s
+               AND move.state = 'posted'
+               AND move.move_type IN ('out_invoice', 'out_refund')
+               AND move.invoice_date <= %(today)s
+               AND %(clients_sql)s
+          GROUP BY 1, 2
+            """,
+            company_id=company.id,
+            today=today,
+            clients_sql=clients_sql,
+        )
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_analyse(self):
+        """Scheduled action: bring every company's clients up to today.
+
+        Each batch is committed through ``_commit_progress``; when time runs
+        out the runner calls again and the analysis resumes where it stopped.
+        A batch that fails is rolled back alone and logged; the others go on.
+        """
+        cron = self.env["ir.cron"]
+        today = fields.Date.today()
+        # Companies are a handful: loading them all is fine.
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        cron._commit_progress(remaining=self._count_remaining_batches(companies, today))
+        for company in companies:
+            while not self._is_analysed(company, today):
+                try:
+                    with self.env.cr.savepoint():
+                        self._analyse_next_batch(company, today)
+                except Exception:
+                    _logger.exception(
+                        "Reconquête: analysis of %s failed for clients from id %s; they keep their previous figures",
+                        company.name,
+                        company.reconquete_next_client_id,
+                    )
+                    self._skip_batch(company, today)
+                remaining = self._count_remaining_batches(companies, today)
+                if not cron._commit_progress(1, remaining=remaining):
+                    return  # out of time: the runner calls again and we resume
+
+    @api.model
+    def _analyse_all_companies(self):
+        """Analyse every client of every company now, in batches, without committing.
+
+        Returns the number of clients whose figures were written.
+        """
+        today = fields.Date.today()
+        written = 0
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
+            self._restart_analysis(company)
+            while not self._is_analysed(company, today):
+                written += self._analyse_next_batch(company, today).written
+        return written
+
+    @api.model
+    def _analyse_clients(self, clients, company):
+        """Analyse the given clients of one company now (a button, an override)."""
+        if not clients:
+            return BatchResult(0, [])
+        today = fields.Date.today()
+        clients_sql = SQL("partner.commercial_partner_id = ANY(%s)", clients.ids)
+        return self._analyse(company.sudo(), today, clients_sql, SQL("client.id = ANY(%s)", clients.ids))
+
+    @api.model
+    def _restart_analysis(self, companies):
+        """Forget today's progress: the next run analyses these companies from scratch."""
+        companies.sudo().write({"reconquete_analysis_date": False, "reconquete_next_client_id": 0})
+        cron = self.env.ref("reconquete_client.ir_cron_reconquete_analysis", raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
+
+    # ------------------------------------------------------------------
+    # Batches
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _is_analysed(self, company, today):
+        return company.reconquete_analysis_date == today and not company.reconquete_next_client_id
+
+    @api.model
+    def _count_remaining_batches(self, companies, today):
+        last_id = self._last_partner_id()
+        remaining = 0
+        for company in companies:
+            if not self._is_analysed(company, today):
+                first_id = company.reconquete_next_client_id or 1
+                remaining += max(0, last_id - first_id) // self._batch_size + 1
+        return remaining
+
+    @api.model
+    def _last_partner_id(self):
+        return self.env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM res_partner"))[0][0]
+
+    @api.model
+    def _analyse_next_batch(self, company, today):
+        """Analyse the next range of client ids of ``company`` and move its cursor."""
+        first_id = company.reconquete_next_client_id
+        if not first_id:
+            # A new pass: fix the company's revenue total every share of this pass uses.
+            company.reconquete_revenue_total = self._company_revenue(company, today)
+            first_id = 1
+        last_id = first_id + self._batch_size - 1
+        result = self._analyse(
+            company,
+            today,
+            SQL("partner.commercial_partner_id BETWEEN %s AND %s", first_id, last_id),
+            SQL("client.id BETWEEN %s AND %s", first_id, last_id),
+        )
+        self._move_cursor(company, today, last_id)
+        return result
+
+    @api.model
+    def _skip_batch(self, company, today):
+        first_id = company.reconquete_next_client_id or 1
+        self._move_cursor(company, today, first_id + self._batch_size - 1)
+
+    @api.model
+    def _move_cursor(self, company, today, last_done_id):
+        if last_done_id >= self._last_partner_id():
+            company.write({"reconquete_next_client_id": 0, "reconquete_analysis_date": today})
+        else:
+            company.reconquete_next_client_id = last_done_id + 1
+
+    @api.model
+    def _company_revenue(self, company, today):
+        revenue_start = attrition_rules.months_before(today, company.reconquete_revenue_months)
+        self.env.flush_all()
+        days = self._purchase_days_query(company, SQL("TRUE"), today)
+        query = SQL("SELECT COALESCE(SUM(amount), 0) FROM (%s) AS days WHERE day >= %s", days, revenue_start)
+        return float(self.env.execute_query(query)[0][0])
+
+    # ------------------------------------------------------------------
+    # The pass itself
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _analyse(self, company, today, clients_sql, client_ids_sql):
+        """Aggregate, classify and write the clients matched by the filters.
+
+        ``clients_sql`` filters purchases on ``partner.commercial_partner_id``,
+        ``client_ids_sql`` the clients on ``client.id``.
+        """
+        Partner = self.env["res.partner"]
+        # Raw SQL reads orders, invoices and partners: pending ORM writes first.
+        self.env.flush_all()
+        thresholds = company._reconquete_thresholds()
+        stage_ids = self.env["reconquete.stage"]._ids_by_code()
+        stage_codes = {stage_id: code for code, stage_id in stage_ids.items()}
+        total_revenue = company.reconquete_revenue_total
+
+        updates, changes = [], []
+        for row in self._fetch_figures(company, today, thresholds, clients_sql, client_ids_sql):
+            new_values = self._evaluate(row, thresholds, today, total_revenue, stage_ids, stage_codes)
+            if new_values != row["stored"]:
+                updates.append((row["client_id"], *new_values))
+            if row["stored"][STAGE] != new_values[STAGE]:
+                changes.append((row, row["stored"][STAGE], new_values))
+        self._write_figures(company, updates)
+        self._record_stage_changes(company, today, changes)
+        Partner.invalidate_model(FIGURE_NAMES)
+        return BatchResult(
+            written=len(updates),
+            changes=[(row["client_id"], old_stage_id, new_values[STAGE]) for row, old_stage_id, new_values in changes],
+        )
+
+    @api.model
+    def _fetch_figures(self, company, today, thresholds, clients_sql, client_ids_sql):
+        """Yield, per client of the batch, its fresh figures and its stored values."""
+        company_key = str(company.id)
+        stored_columns = SQL(", ").join(
+            SQL("(client.%s ->> %s)::%s", SQL.identifier(name), company_key, SQL(sql_type))
+            for name, sql_type in STORED_FIGURES
+        )
+        query = SQL(
+            """
+            WITH purchase_day AS (%(purchase_days)s),
+            purchase_gap AS (
+                -- gaps between consecutive purchase days; credit-note days stay apart
+                SELECT client_id, day, amount, is_purchase,
+                       LAG(day) OVER (PARTITION BY client_id, is_purchase ORDER BY day) AS previous_day
+                  FROM purchase_day
+            ),
+            figures AS (
+                SELECT client_id,
+                       COUNT(*) FILTER (WHERE is_purchase AND day >= %(analysis_start)s) AS purchase_days,
+                       MIN(day) FILTER (WHERE is_purchase) AS first_purchase,
+                       MAX(day) FILTER (WHERE is_purchase) AS last_purchase,
+                       ROUND(AVG(day - previous_day)
+                             FILTER (WHERE is_purchase AND previous_day >= %(analysis_start)s), 1)::float8
+                           AS mean_interval,
+                       ROUND((PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY day - previous_day)
+                             FILTER (WHERE is_purchase AND previous_day >= %(analysis_start)s))::numeric, 1)::float8
+                           AS median_interval,
+                       STDDEV_SAMP(day - previous_day)
+                             FILTER (WHERE is_purchase AND previous_day >= %(analysis_start)s)::float8
+                           AS interval_spread,
+                       ROUND(COALESCE(SUM(amount) FILTER (WHERE day >= %(revenue_start)s), 0)::numeric, 2)::float8
+                           AS revenue
+                  FROM purchase_gap
+              GROUP BY client_id
+            )
+            SELECT client.id, client.user_id,
+                   figures.purchase_days, figures.first_purchase, figures.last_purchase,
+                   figures.mean_interval, figures.median_interval, figures.interval_spread, figures.revenue,
+                   client.reconquete_strategic_override ->> %(company_key)s,
+                   %(stored_columns)s
+              FROM res_partner AS client
+         LEFT JOIN figures ON figures.client_id = client.id
+             WHERE %(client_ids_sql)s
+               -- clients with purchases, and clients that had some (to clear them)
+               AND (figures.client_id IS NOT NULL OR client.reconquete_stage_id ? %(company_key)s)
+            """,
+            purchase_days=self._purchase_days_query(company, clients_sql, today),
+            analysis_start=attrition_rules.months_before(today, thresholds.analysis_months),
+            revenue_start=attrition_rules.months_before(today, thresholds.revenue_months),
+            company_key=company_key,
+            stored_columns=stored_columns,
+            client_ids_sql=client_ids_sql,
+        )
+        for record in self.env.execute_query(query):
+            (client_id, user_id, purchase_days, first, last, mean, median, spread, revenue, override) = record[:10]
+            yield {
+                "client_id": client_id,
+                "user_id": user_id,
+                "rhythm": Rhythm(
+                    purchase_days=purchase_days or 0,
+                    first_purchase=first,
+                    last_purchase=last,
+                    mean_interval=mean,
+                    interval_spread=spread,
+                ),
+                "median_interval": median,
+                "revenue": revenue or 0.0,
+                "override": override or attrition_rules.OVERRIDE_AUTO,
+                "stored": tuple(record[10:]),
+            }
+
+    @api.model
+    def _evaluate(self, row, thresholds, today, total_revenue, stage_ids, stage_codes):
+        """The values to store for one client, in ``STORED_FIGURES`` order.
+
+        Empty values are None so that they compare equal to what is stored.
+        """
+        rhythm = row["rhythm"]
+        stored = dict(zip(FIGURE_NAMES, row["stored"], strict=True))
+        if rhythm.last_purchase is None:
+            return (None,) * len(STORED_FIGURES)
+        interval = attrition_rules.reference_interval(rhythm, thresholds)
+        share = 100.0 * row["revenue"] / total_revenue if total_revenue > 0 else 0.0
+        reason = attrition_rules.strategic_reason(rhythm, share, thresholds, today, row["override"])
+        previous_stage_id = stored["reconquete_stage_id"]
+        stage_code = attrition_rules.classify(
+            rhythm,
+            thresholds,
+            today,
+            previous_stage=stage_codes.get(previous_stage_id),
+            previous_stage_date=stored["reconquete_stage_date"],
+            unanswered=row.get("unanswered", 0),
+        )
+        stage_id = stage_ids.get(stage_code)
+        stage_date = stored["reconquete_stage_date"] if stage_id == previous_stage_id else today
+        return (
+            rhythm.purchase_days or None,
+            rhythm.first_purchase,
+            rhythm.last_purchase,
+            rhythm.mean_interval,
+            row["median_interval"],
+            interval,
+            rhythm.last_purchase + timedelta(days=round(interval)),
+            row["revenue"] or None,
+            bool(reason) or None,
+            reason,
+            stage_id,
+            stage_date,
+        )
+
+    @api.model
+    def _write_figures(self, company, updates):
+        """Write the changed clients' figures for ``company`` in one statement."""
+        if not updates:
+            return
+        company_key = str(company.id)
+        assignments = SQL(", ").join(
+            # an empty value removes the company's key: the field reads its default
+            SQL(
+                """%(column)s = CASE WHEN new.%(column)s IS NULL
+                                     THEN COALESCE(client.%(column)s, '{}'::jsonb) - %(key)s
+                                     ELSE COALESCE(client.%(column)s, '{}'::jsonb)
+                                          || jsonb_build_object(%(key)s, new.%(column)s::%(type)s) END""",
+                column=SQL.identifier(name),
+                key=company_key,
+                type=SQL(sql_type),
+            )
+            for name, sql_type in STORED_FIGURES
+        )
+        columns = SQL(", ").join(SQL.identifier(name) for name in FIGURE_NAMES)
+        values = SQL(", ").join(SQL("%s", update) for update in updates)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner AS client SET %s FROM (VALUES %s) AS new(id, %s) WHERE client.id = new.id",
+                assignments,
+                values,
+                columns,
+            )
+        )
+
+    @api.model
+    def _record_stage_changes(self, company, today, changes):
+        """Insert one history line per stage change, in one statement."""
+        if not changes:
+            return
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC')",
+                row["client_id"],
+                company.id,
+                today,
+                old_stage_id,
+                new_values[STAGE],
+                row["user_id"],
+                row["revenue"],
+                bool(new_values[STRATEGIC]),
+                self.env.uid,
+                self.env.uid,
+            )
+            for row, old_stage_id, new_values in changes
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO reconquete_stage_history
+                       (partner_id, company_id, date, stage_from_id, stage_to_id, user_id, revenue,
+                        is_strategic, create_uid, create_date, write_uid, write_date)
+                VALUES %s
+                """,
+                rows,
+            )
+        )
+        self.env["reconquete.stage.history"].invalidate_model()
