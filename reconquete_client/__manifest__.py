@@ -10,12 +10,18 @@
     "data": [
         "security/reconquete_security.xml",
         "security/ir.model.access.csv",
+        "data/mail_activity_type_data.xml",
+        "data/mail_message_subtype_data.xml",
         "data/reconquete_stage_data.xml",
+        "data/reconquete_departure_reason_data.xml",
         "data/ir_cron_data.xml",
         "views/reconquete_stage_views.xml",
+        "views/reconquete_departure_reason_views.xml",
+        "views/reconquete_reconquest_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/reconquete_menus.xml",
+        "wizard/reconquete_pause_wizard_views.xml",
     ],
     "demo": [
         "demo/reconquete_demo.xml",

@@ -2,5 +2,11 @@ from . import res_company
 from . import res_config_settings
 from . import reconquete_stage
 from . import reconquete_stage_history
+from . import reconquete_departure_reason
+from . import reconquete_reconquest
+from . import mail_activity
 from . import res_partner
 from . import reconquete_analysis
+from . import reconquete_scheduler
+from . import sale_order
+from . import account_move

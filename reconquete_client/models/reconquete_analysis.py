@@ -32,6 +32,7 @@ STORED_FIGURES = (
     ("reconquete_reference_interval", "float8"),
     ("reconquete_expected_date", "date"),
     ("reconquete_revenue", "float8"),
+    ("reconquete_unanswered_count", "int4"),
     ("reconquete_is_strategic", "bool"),
     ("reconquete_strategic_reason", "text"),
     ("reconquete_stage_id", "int4"),
@@ -41,8 +42,12 @@ STORED_FIGURES = (
 # (client id, from stage id, to stage id).
 BatchResult = namedtuple("BatchResult", ["written", "changes"])
 
+# A client's latest purchase: the order or invoice name, its day, its sales team id.
+PurchaseDocument = namedtuple("PurchaseDocument", ["name", "day", "team_id"])
+
 FIGURE_NAMES = tuple(name for name, _type in STORED_FIGURES)
 STAGE = FIGURE_NAMES.index("reconquete_stage_id")
+STAGE_DATE = FIGURE_NAMES.index("reconquete_stage_date")
 STRATEGIC = FIGURE_NAMES.index("reconquete_is_strategic")
 
 
@@ -116,23 +121,135 @@ class ReconqueteAnalysis(models.AbstractModel):
             clients_sql=clients_sql,
         )
 
+    @api.model
+    def _last_purchase_documents(self, company, client_ids):
+        """{client id: PurchaseDocument} of each client's latest purchase."""
+        if not client_ids:
+            return {}
+        source_query = getattr(self, f"_last_purchase_documents_query_{company.reconquete_purchase_source}")
+        self.env.flush_all()
+        rows = self.env.execute_query(source_query(company, client_ids))
+        return {client_id: PurchaseDocument(name, day, team_id) for client_id, name, day, team_id in rows}
+
+    @api.model
+    def _last_purchase_documents_query_sale(self, company, client_ids):
+        return SQL(
+            """
+            SELECT DISTINCT ON (partner.commercial_partner_id)
+                   partner.commercial_partner_id, sale.name, sale.date_order::date, sale.team_id
+              FROM sale_order AS sale
+              JOIN res_partner AS partner ON partner.id = sale.partner_id
+             WHERE sale.company_id = %(company_id)s
+               AND sale.state = 'sale'
+               AND partner.commercial_partner_id = ANY(%(client_ids)s)
+          ORDER BY partner.commercial_partner_id, sale.date_order DESC, sale.id DESC
+            """,
+            company_id=company.id,
+            client_ids=client_ids,
+        )
+
+    @api.model
+    def _last_purchase_documents_query_invoice(self, company, client_ids):
+        return SQL(
+            """
+            SELECT DISTINCT ON (partner.commercial_partner_id)
+                   partner.commercial_partner_id, move.name, move.invoice_date, move.team_id
+              FROM account_move AS move
+              JOIN res_partner AS partner ON partner.id = move.partner_id
+             WHERE move.company_id = %(company_id)s
+               AND move.state = 'posted'
+               AND move.move_type = 'out_invoice'
+               AND move.payment_state IS DISTINCT FROM 'reversed'
+               AND partner.commercial_partner_id = ANY(%(client_ids)s)
+          ORDER BY partner.commercial_partner_id, move.invoice_date DESC, move.id DESC
+            """,
+            company_id=company.id,
+            client_ids=client_ids,
+        )
+
+    @api.model
+    def _unanswered_solicitations_query(self, company, clients_sql):
+        """CTEs counting, per client, solicitations since its last answer or purchase.
+
+        A solicitation is an email sent to the client or one of its contacts
+        from their chatter, or a call marked "No answer"; an answer is any
+        message the client's contacts wrote to this company. Order and invoice
+        emails are not solicitations. Needs the ``figures`` CTE before it.
+        """
+        return SQL(
+            """
+            contact AS (
+                SELECT partner.id AS contact_id, partner.commercial_partner_id AS client_id
+                  FROM res_partner AS partner
+                 WHERE %(clients_sql)s
+            ),
+            last_answer AS (
+                SELECT contact.client_id, MAX(message.date) AS answered_at
+                  FROM mail_message AS message
+                  JOIN contact ON contact.contact_id = message.author_id
+                 WHERE message.message_type IN ('email', 'comment')
+                   AND message.record_company_id = %(company_id)s
+              GROUP BY contact.client_id
+            ),
+            solicitation AS (
+                SELECT contact.client_id, message.date
+                  FROM mail_message AS message
+                  JOIN contact ON contact.contact_id = message.res_id AND message.model = 'res.partner'
+                 WHERE message.record_company_id = %(company_id)s
+                   AND (message.subtype_id = %(no_answer_subtype_id)s
+                        OR (message.message_type IN ('comment', 'email_outgoing')
+                            AND NOT EXISTS (SELECT 1 FROM contact AS author
+                                             WHERE author.contact_id = message.author_id
+                                               AND author.client_id = contact.client_id)
+                            AND EXISTS (SELECT 1 FROM mail_notification AS notification
+                                          JOIN contact AS recipient
+                                            ON recipient.contact_id = notification.res_partner_id
+                                         WHERE notification.mail_message_id = message.id
+                                           AND notification.notification_type = 'email'
+                                           AND recipient.client_id = contact.client_id)))
+            ),
+            unanswered AS (
+                SELECT solicitation.client_id, COUNT(*) AS unanswered
+                  FROM solicitation
+             LEFT JOIN last_answer ON last_answer.client_id = solicitation.client_id
+             LEFT JOIN figures ON figures.client_id = solicitation.client_id
+                 WHERE solicitation.date > COALESCE(last_answer.answered_at, '-infinity')
+                   AND solicitation.date >= COALESCE(figures.last_purchase + 1, '-infinity')
+              GROUP BY solicitation.client_id
+            )
+            """,
+            clients_sql=clients_sql,
+            company_id=company.id,
+            no_answer_subtype_id=self.env.ref("reconquete_client.mt_reconquete_no_answer").id,
+        )
+
     # ------------------------------------------------------------------
     # Entry points
     # ------------------------------------------------------------------
 
     @api.model
     def _cron_analyse(self):
-        """Scheduled action: bring every company's clients up to today.
+        """Scheduled action: bring every company's clients up to today, then
+        schedule the reconquest activities their stages ask for.
 
         Each batch is committed through ``_commit_progress``; when time runs
-        out the runner calls again and the analysis resumes where it stopped.
-        A batch that fails is rolled back alone and logged; the others go on.
+        out the runner calls again and the job resumes where it stopped. A
+        batch that fails is rolled back alone and logged; the others go on.
         """
         cron = self.env["ir.cron"]
+        scheduler = self.env["reconquete.scheduler"]
         today = fields.Date.today()
         # Companies are a handful: loading them all is fine.
         companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
-        cron._commit_progress(remaining=self._count_remaining_batches(companies, today))
+        # Clients whose activities failed or found nobody: retried at the next run.
+        postponed_ids = set()
+
+        def remaining():
+            return self._count_remaining_batches(companies, today) + scheduler._pending_count(
+                companies, today, postponed_ids
+            )
+
+        cron._commit_progress(remaining=remaining())
         for company in companies:
             while not self._is_analysed(company, today):
                 try:
@@ -145,9 +262,22 @@ class ReconqueteAnalysis(models.AbstractModel):
                         company.reconquete_next_client_id,
                     )
                     self._skip_batch(company, today)
-                remaining = self._count_remaining_batches(companies, today)
-                if not cron._commit_progress(1, remaining=remaining):
+                if not cron._commit_progress(1, remaining=remaining()):
                     return  # out of time: the runner calls again and we resume
+        for company in companies:
+            while clients := scheduler._pending_clients(company, today, postponed_ids):
+                try:
+                    with self.env.cr.savepoint():
+                        postponed_ids.update(scheduler._schedule_for_clients(clients, company, today).ids)
+                except Exception:
+                    _logger.exception(
+                        "Reconquête: scheduling activities for %s clients of %s failed; retried at the next run",
+                        len(clients),
+                        company.name,
+                    )
+                    postponed_ids.update(clients.ids)
+                if not cron._commit_progress(len(clients), remaining=remaining()):
+                    return
 
     @api.model
     def _analyse_all_companies(self):
@@ -162,6 +292,17 @@ class ReconqueteAnalysis(models.AbstractModel):
             while not self._is_analysed(company, today):
                 written += self._analyse_next_batch(company, today).written
         return written
+
+    @api.model
+    def _refresh_clients(self, clients, company):
+        """Analyse the given clients now and schedule what their stages ask for."""
+        result = self._analyse_clients(clients, company)
+        today = fields.Date.today()
+        scheduler = self.env["reconquete.scheduler"]
+        pending = scheduler._pending_clients(company, today, client_ids=clients.ids)
+        if pending:
+            scheduler._schedule_for_clients(pending, company, today)
+        return result
 
     @api.model
     def _analyse_clients(self, clients, company):
@@ -269,6 +410,14 @@ class ReconqueteAnalysis(models.AbstractModel):
         self._write_figures(company, updates)
         self._record_stage_changes(company, today, changes)
         Partner.invalidate_model(FIGURE_NAMES)
+        won_back = {
+            row["client_id"]: (old_stage_id, row["stored"][STAGE_DATE])
+            for row, old_stage_id, new_values in changes
+            if stage_codes.get(old_stage_id) in attrition_rules.RISK_STAGES
+            and stage_codes.get(new_values[STAGE]) == attrition_rules.WON_BACK
+        }
+        if won_back:
+            self.env["reconquete.scheduler"]._on_won_back(company, won_back, today)
         return BatchResult(
             written=len(updates),
             changes=[(row["client_id"], old_stage_id, new_values[STAGE]) for row, old_stage_id, new_values in changes],
@@ -309,19 +458,23 @@ class ReconqueteAnalysis(models.AbstractModel):
                            AS revenue
                   FROM purchase_gap
               GROUP BY client_id
-            )
+            ),
+            %(unanswered)s
             SELECT client.id, client.user_id,
                    figures.purchase_days, figures.first_purchase, figures.last_purchase,
                    figures.mean_interval, figures.median_interval, figures.interval_spread, figures.revenue,
+                   COALESCE(unanswered.unanswered, 0),
                    client.reconquete_strategic_override ->> %(company_key)s,
                    %(stored_columns)s
               FROM res_partner AS client
          LEFT JOIN figures ON figures.client_id = client.id
+         LEFT JOIN unanswered ON unanswered.client_id = client.id
              WHERE %(client_ids_sql)s
                -- clients with purchases, and clients that had some (to clear them)
                AND (figures.client_id IS NOT NULL OR client.reconquete_stage_id ? %(company_key)s)
             """,
             purchase_days=self._purchase_days_query(company, clients_sql, today),
+            unanswered=self._unanswered_solicitations_query(company, clients_sql),
             analysis_start=attrition_rules.months_before(today, thresholds.analysis_months),
             revenue_start=attrition_rules.months_before(today, thresholds.revenue_months),
             company_key=company_key,
@@ -329,7 +482,9 @@ class ReconqueteAnalysis(models.AbstractModel):
             client_ids_sql=client_ids_sql,
         )
         for record in self.env.execute_query(query):
-            (client_id, user_id, purchase_days, first, last, mean, median, spread, revenue, override) = record[:10]
+            (client_id, user_id, purchase_days, first, last, mean, median, spread, revenue, unanswered, override) = (
+                record[:11]
+            )
             yield {
                 "client_id": client_id,
                 "user_id": user_id,
@@ -342,8 +497,9 @@ class ReconqueteAnalysis(models.AbstractModel):
                 ),
                 "median_interval": median,
                 "revenue": revenue or 0.0,
+                "unanswered": unanswered,
                 "override": override or attrition_rules.OVERRIDE_AUTO,
-                "stored": tuple(record[10:]),
+                "stored": tuple(record[11:]),
             }
 
     @api.model
@@ -366,7 +522,7 @@ class ReconqueteAnalysis(models.AbstractModel):
             today,
             previous_stage=stage_codes.get(previous_stage_id),
             previous_stage_date=stored["reconquete_stage_date"],
-            unanswered=row.get("unanswered", 0),
+            unanswered=row["unanswered"],
         )
         stage_id = stage_ids.get(stage_code)
         stage_date = stored["reconquete_stage_date"] if stage_id == previous_stage_id else today
@@ -379,6 +535,7 @@ class ReconqueteAnalysis(models.AbstractModel):
             interval,
             rhythm.last_purchase + timedelta(days=round(interval)),
             row["revenue"] or None,
+            row["unanswered"] or None,
             bool(reason) or None,
             reason,
             stage_id,

@@ -31,8 +31,44 @@ class ReconqueteStage(models.Model):
         translate=True,
         help="The rule that places a client in this stage, as shown to users.",
     )
+    # The reconquest playbook: what entering this stage asks of whom.
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity on Entry",
+        domain="[('res_model', 'in', [False, 'res.partner'])]",
+        ondelete="set null",
+        help="Activity scheduled for each client entering this stage (none: nothing is scheduled).",
+    )
+    activity_delay_days = fields.Integer(
+        string="Due After (days)",
+        default=0,
+        help="Days between entering the stage and the activity's due date.",
+    )
+    activity_assignee = fields.Selection(
+        selection=[
+            ("salesperson", "The client's salesperson"),
+            ("default_user", "The default reconquest user"),
+            ("executive", "The executive"),
+        ],
+        string="Assigned To",
+        default="salesperson",
+        required=True,
+        help="The client's salesperson falls back to the sales team leader, then to the default "
+        "reconquest user of the company; archived users are skipped.",
+    )
+    executive_activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Executive Activity for Strategic Clients",
+        domain="[('res_model', 'in', [False, 'res.partner'])]",
+        ondelete="set null",
+        help="Also scheduled for the company's executive when the client is strategic.",
+    )
 
     _code_unique = models.UniqueIndex("(code)", "Each attrition stage code exists once.")
+    _activity_delay_days_positive = models.Constraint(
+        "CHECK(activity_delay_days >= 0)",
+        "The activity delay of a stage cannot be negative.",
+    )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_rule_stage(self):

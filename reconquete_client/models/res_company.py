@@ -84,6 +84,18 @@ class ResCompany(models.Model):
         help="A rhythm is steady when the spread of its intervals (standard deviation) is at "
         "most this multiple of its mean interval.",
     )
+    reconquete_default_user_id = fields.Many2one(
+        "res.users",
+        string="Default Reconquest User",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="Receives the reconquest activities of clients without an active salesperson nor sales team leader.",
+    )
+    reconquete_executive_user_id = fields.Many2one(
+        "res.users",
+        string="Executive",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="The company head, who personally calls strategic clients that are slipping away.",
+    )
     # Bookkeeping of the daily analysis, not settings.
     reconquete_revenue_total = fields.Float(
         string="Revenue over the Revenue Window",
@@ -201,10 +213,10 @@ class ResCompany(models.Model):
         )
 
     def write(self, vals):
-        setting_names = [name for name in self._reconquete_setting_names() if name in vals]
+        rule_names = [name for name in self._reconquete_rule_names() if name in vals]
         changed = self.filtered(
             lambda company: any(
-                company._fields[name].convert_to_write(company[name], company) != vals[name] for name in setting_names
+                company._fields[name].convert_to_write(company[name], company) != vals[name] for name in rule_names
             )
         )
         res = super().write(vals)
@@ -215,4 +227,11 @@ class ResCompany(models.Model):
 
     @api.model
     def _reconquete_setting_names(self):
+        """Every reconquest setting an administrator edits."""
         return [name for name in self._fields if name.startswith("reconquete_") and not self._fields[name].readonly]
+
+    @api.model
+    def _reconquete_rule_names(self):
+        """The settings that change figures or stages (not who receives activities)."""
+        people = {"reconquete_default_user_id", "reconquete_executive_user_id"}
+        return [name for name in self._reconquete_setting_names() if name not in people]

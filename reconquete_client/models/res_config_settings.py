@@ -19,6 +19,9 @@ class ResConfigSettings(models.TransientModel):
     reconquete_strategic_years = fields.Integer(related="company_id.reconquete_strategic_years", readonly=False)
     reconquete_steady_max_variation = fields.Float(related="company_id.reconquete_steady_max_variation", readonly=False)
 
+    reconquete_default_user_id = fields.Many2one(related="company_id.reconquete_default_user_id", readonly=False)
+    reconquete_executive_user_id = fields.Many2one(related="company_id.reconquete_executive_user_id", readonly=False)
+
     @api.model_create_multi
     def create(self, vals_list):
         # Related settings reach the company one field at a time, each checked

@@ -11,6 +11,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
+from odoo.tools.misc import format_date
 
 from .. import attrition_rules
 
@@ -118,6 +119,54 @@ class ResPartner(models.Model):
         company_dependent=True,
         readonly=True,
     )
+    reconquete_unanswered_count = fields.Integer(
+        string="Unanswered Solicitations",
+        company_dependent=True,
+        readonly=True,
+        help="Emails sent to the client from its chatter (or its contacts') and calls marked "
+        "'No answer' since its last purchase or its last message to us. At the company's limit "
+        "(3 by default) the client goes to 'To win back'.",
+    )
+    reconquete_departure_reason_id = fields.Many2one(
+        comodel_name="reconquete.departure.reason",
+        string="Departure Reason",
+        company_dependent=True,
+        help="Why the client stopped buying, as the client said it.",
+    )
+    reconquete_departure_follow_up = fields.Selection(related="reconquete_departure_reason_id.follow_up")
+    reconquete_departure_note = fields.Text(
+        string="Departure Details",
+        company_dependent=True,
+    )
+    reconquete_snoozed_until = fields.Date(
+        string="Reconquest Snoozed Until",
+        company_dependent=True,
+        readonly=True,
+        help="No reconquest activity before this day (the client said it orders later).",
+    )
+    reconquete_excluded = fields.Boolean(
+        string="Excluded from Reconquest",
+        company_dependent=True,
+        readonly=True,
+        help="The client gets no reconquest activity (business closed, or a manager's decision).",
+    )
+    reconquete_pause_reason = fields.Char(
+        string="Why Paused",
+        company_dependent=True,
+        readonly=True,
+    )
+    reconquete_activities_stage_date = fields.Date(
+        company_dependent=True,
+        readonly=True,
+        help="Technical: the stage entry whose reconquest activities were scheduled.",
+    )
+    reconquete_reconquest_ids = fields.One2many(
+        comodel_name="reconquete.reconquest",
+        inverse_name="partner_id",
+        string="Reconquests",
+        domain=lambda self: [("company_id", "=", self.env.company.id)],
+        readonly=True,
+    )
     reconquete_stage_history_ids = fields.One2many(
         comodel_name="reconquete.stage.history",
         inverse_name="partner_id",
@@ -202,13 +251,108 @@ class ResPartner(models.Model):
         if "reconquete_strategic_override" in vals:
             # The flag follows the override at once, not at tomorrow's analysis.
             self.env["reconquete.analysis"]._analyse_clients(self.commercial_partner_id, self.env.company)
+        if vals.get("reconquete_departure_reason_id"):
+            reason = self.env["reconquete.departure.reason"].browse(vals["reconquete_departure_reason_id"])
+            if reason.follow_up == "exclude":
+                self.filtered(lambda partner: not partner.reconquete_excluded)._reconquete_pause(
+                    excluded=True, reason=reason.name
+                )
         return res
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def _check_reconquete_manager(self):
+        if not self.env.user.has_group("reconquete_client.group_reconquete_manager"):
+            raise AccessError(self.env._("Only reconquest managers can do this."))
 
     def action_reconquete_analyse(self):
         """Recompute figures and stages of the selected clients now."""
-        if not self.env.user.has_group("reconquete_client.group_reconquete_manager"):
-            raise AccessError(self.env._("Only reconquest managers can run the analysis on demand."))
+        self._check_reconquete_manager()
         analysis = self.env["reconquete.analysis"]
         for company in self.env.companies:
-            analysis._analyse_clients(self.commercial_partner_id, company)
+            analysis._refresh_clients(self.commercial_partner_id, company)
         return True
+
+    def action_reconquete_schedule(self):
+        """Schedule the reconquest activities of the selected clients now."""
+        self._check_reconquete_manager()
+        scheduler = self.env["reconquete.scheduler"]
+        created = scheduler._schedule_manually(self.commercial_partner_id, self.env.company)
+        message = self.env._(
+            "%(count)s reconquest activities scheduled for %(clients)s clients.",
+            count=len(created),
+            clients=len(self.commercial_partner_id),
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "success" if created else "warning",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_reconquete_no_answer(self):
+        """Record a solicitation that got no answer (closing the open reconquest call)."""
+        self.ensure_one()
+        client = self.commercial_partner_id
+        company = self.env.company
+        subtype = self.env.ref("reconquete_client.mt_reconquete_no_answer")
+        open_activities = self.env["reconquete.scheduler"]._open_reconquest_activities(client, company)
+        if open_activities:
+            activity = open_activities.sorted("date_deadline")[0]
+            message = self.env["mail.message"].browse(activity.action_feedback(feedback=self.env._("No answer")))
+            message.sudo().subtype_id = subtype
+        else:
+            client.message_post(body=self.env._("No answer to a solicitation."), subtype_id=subtype.id)
+        self.env["reconquete.analysis"]._refresh_clients(client, company)
+        return True
+
+    def action_reconquete_snooze(self):
+        return self._reconquete_pause_wizard("snooze")
+
+    def action_reconquete_exclude(self):
+        return self._reconquete_pause_wizard("exclude")
+
+    def action_reconquete_resume(self):
+        """End a snooze or an exclusion: the client gets reconquest activities again."""
+        self.commercial_partner_id._reconquete_pause(resume=True)
+        return True
+
+    def _reconquete_pause_wizard(self, mode):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "reconquete.pause.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Snooze Reconquest") if mode == "snooze" else self.env._("Exclude from Reconquest"),
+            "context": {"default_mode": mode, "default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def _reconquete_pause(self, snoozed_until=False, excluded=False, reason="", resume=False):
+        """Snooze, exclude or resume the clients in the current company, saying who and why in the chatter."""
+        values = {
+            "reconquete_snoozed_until": snoozed_until,
+            "reconquete_excluded": excluded,
+            "reconquete_pause_reason": reason,
+        }
+        if resume:
+            body = self.env._("Reconquest resumed by %(user)s.", user=self.env.user.name)
+        elif excluded:
+            body = self.env._(
+                "Excluded from reconquest by %(user)s: %(reason)s", user=self.env.user.name, reason=reason
+            )
+        else:
+            body = self.env._(
+                "Reconquest snoozed until %(date)s by %(user)s: %(reason)s",
+                date=format_date(self.env, snoozed_until),
+                user=self.env.user.name,
+                reason=reason,
+            )
+        # sudo: the fields are read-only in forms, only this path changes them.
+        self.sudo().write(values)
+        for partner in self:
+            partner.message_post(body=body, subtype_xmlid="mail.mt_note")

@@ -37,7 +37,7 @@ class ReconqueteCase(AccountTestInvoicingCommon):
         cls.salesman = new_test_user(
             cls.env,
             login="reconquete_salesman",
-            groups="sales_team.group_sale_salesman",
+            groups="sales_team.group_sale_salesman,base.group_partner_manager",
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
@@ -48,6 +48,8 @@ class ReconqueteCase(AccountTestInvoicingCommon):
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
+        # Someone takes the reconquest of clients without a salesperson.
+        cls.company.reconquete_default_user_id = cls.sales_manager
 
     @classmethod
     def _create_client(cls, name, **values):

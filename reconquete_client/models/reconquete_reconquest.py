@@ -1,0 +1,31 @@
+"""A won-back client: when it entered the risk, when it bought again, how long it took."""
+
+from odoo import fields, models
+
+
+class ReconqueteReconquest(models.Model):
+    _name = "reconquete.reconquest"
+    _description = "Client Reconquest"
+    _order = "won_back_date desc, id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one("res.partner", string="Client", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
+    user_id = fields.Many2one("res.users", string="Salesperson", ondelete="set null")
+    from_stage_id = fields.Many2one(
+        "reconquete.stage",
+        string="Won Back From",
+        ondelete="restrict",
+        help="The stage the client was in when it bought again.",
+    )
+    risk_date = fields.Date(
+        string="At Risk Since",
+        required=True,
+        help="The day the client entered 'To win back' (or 'Lost') in this episode.",
+    )
+    won_back_date = fields.Date(required=True, index=True)
+    days_to_win_back = fields.Integer(
+        string="Days to Win Back",
+        help="Days between entering the risk and the purchase that won the client back.",
+    )
+    document_name = fields.Char(string="Winning Document", help="The order or invoice that won the client back.")

@@ -1,0 +1,15 @@
+"""A confirmed order may win a client back: update it now, not tomorrow."""
+
+from odoo import models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    def _action_confirm(self):
+        res = super()._action_confirm()
+        analysis = self.env["reconquete.analysis"]
+        for company, orders in self.grouped("company_id").items():
+            if company.reconquete_purchase_source == "sale":
+                analysis._refresh_clients(orders.partner_id.commercial_partner_id, company)
+        return res

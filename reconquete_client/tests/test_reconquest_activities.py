@@ -1,0 +1,277 @@
+import logging
+from datetime import timedelta
+
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError
+from odoo.fields import Command
+from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import TODAY, ReconqueteCase
+
+
+@tagged("post_install", "-at_install")
+class TestReconquestActivities(ReconqueteCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.leader = new_test_user(
+            cls.env,
+            login="reconquete_leader",
+            groups="sales_team.group_sale_salesman_all_leads",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.backup = new_test_user(
+            cls.env,
+            login="reconquete_backup",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.team = cls.env["crm.team"].create(
+            {"name": "Field sales", "user_id": cls.leader.id, "member_ids": [Command.link(cls.salesman.id)]}
+        )
+        cls.company.reconquete_default_user_id = cls.backup
+        cls.call_type = cls.env.ref("reconquete_client.mail_activity_type_reconquest_call")
+        cls.invitation_type = cls.env.ref("reconquete_client.mail_activity_type_winback_invitation")
+        cls.executive_type = cls.env.ref("reconquete_client.mail_activity_type_executive_call")
+
+    def _slipping_client(self, name="Slipping away", **values):
+        """Every 30 days until 60 days ago: past its alert threshold (45 days)."""
+        client = self._create_client(name, user_id=self.salesman.id, email="buyer@example.com", **values)
+        self._create_orders(client, [60, 90, 120, 150], amount=300.0)
+        return client
+
+    def _activities(self, client, company=None):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", client.id),
+                ("reconquete_company_id", "=", (company or self.company).id),
+            ]
+        )
+
+    def test_entering_at_risk_schedules_one_call_for_the_salesperson(self):
+        client = self._slipping_client()
+        self._run_scheduled_action()
+        self._run_scheduled_action()
+
+        activity = self._activities(client)
+        self.assertEqual(len(activity), 1, "two runs of the job give one activity")
+        self.assertEqual(activity.activity_type_id, self.call_type)
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertEqual(activity.date_deadline, TODAY + timedelta(days=2))
+        order = client.sale_order_ids.sorted("date_order")[-1]
+        note = activity.note
+        self.assertIn("Silent for 60 days; usually orders every 30 days.", note)
+        self.assertIn(f"Last purchase: {order.name} on 05/01/2026.", note)
+        self.assertIn("% of revenue over the revenue window.", note)
+
+    def test_entering_lost_schedules_the_win_back_invitation(self):
+        client = self._create_client("Gone for a year", user_id=self.salesman.id)
+        self._create_orders(client, [400, 430, 460])
+        self._run_scheduled_action()
+        self.assertEqual(self._activities(client).activity_type_id, self.invitation_type)
+        self.assertEqual(self._activities(client).date_deadline, TODAY + timedelta(days=7))
+
+    def test_strategic_client_also_reaches_the_executive(self):
+        self.company.reconquete_executive_user_id = self.leader
+        client = self._slipping_client(reconquete_strategic_override="on")
+        self._run_scheduled_action()
+        activities = self._activities(client)
+        self.assertEqual(
+            {(activity.activity_type_id, activity.user_id) for activity in activities},
+            {(self.call_type, self.salesman), (self.executive_type, self.leader)},
+        )
+        self.assertIn("Strategic client: Set by a manager.", activities[0].note)
+
+    def test_archived_salesperson_falls_back_to_the_team_leader(self):
+        client = self._slipping_client()
+        client.sale_order_ids.team_id = self.team
+        self.salesman.action_archive()
+        self._run_scheduled_action()
+        self.assertEqual(self._activities(client).user_id, self.leader)
+
+    def test_without_salesperson_nor_team_the_default_user_takes_it(self):
+        client = self._slipping_client()
+        client.user_id = False
+        client.sale_order_ids.team_id = False
+        self._run_scheduled_action()
+        self.assertEqual(self._activities(client).user_id, self.backup)
+
+    def test_nobody_to_take_it_waits_for_the_next_run(self):
+        client = self._slipping_client()
+        client.user_id = False
+        client.sale_order_ids.team_id = False
+        self.company.reconquete_default_user_id = False
+        with self.assertLogs("odoo.addons.reconquete_client.models.reconquete_scheduler", logging.WARNING):
+            self._run_scheduled_action()
+        self.assertFalse(self._activities(client))
+
+        self.company.reconquete_default_user_id = self.backup
+        self._run_scheduled_action()
+        self.assertEqual(self._activities(client).user_id, self.backup, "retried once someone can take it")
+
+    def test_client_of_another_company_is_untouched(self):
+        other_company = self.setup_other_company()["company"]
+        shared = self._create_client("Shared", user_id=self.salesman.id)
+        self._create_orders(shared, [60, 90, 120, 150])  # at risk here
+        self._create_orders(shared, [5, 35, 65], company=other_company)  # active there
+        self._run_scheduled_action()
+        self.assertEqual(len(self._activities(shared)), 1)
+        self.assertFalse(self._activities(shared, other_company))
+
+        self._create_orders(shared, [0], company=other_company)
+        with freeze_time(TODAY + timedelta(days=1)):
+            self._run_scheduled_action()
+        self.assertEqual(self._stage(shared, other_company), "active")
+        self.assertTrue(self._activities(shared).active, "a purchase elsewhere does not close this reconquest")
+
+    def test_database_refuses_a_second_open_activity_of_a_type(self):
+        client = self._slipping_client()
+        self._run_scheduled_action()
+        activity = self._activities(client)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            activity.copy({"reconquete_company_id": self.company.id})
+
+    def test_snoozed_client_waits_and_excluded_client_gets_nothing(self):
+        snoozed = self._slipping_client("Orders in Q3")
+        excluded = self._slipping_client("Closed down")
+        wizard = (
+            self.env["reconquete.pause.wizard"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "mode": "snooze",
+                    "partner_ids": [Command.set(snoozed.ids)],
+                    "snoozed_until": TODAY + timedelta(days=20),
+                    "reason": "orders again in Q3",
+                }
+            )
+        )
+        wizard.action_apply()
+        excluded.with_user(self.salesman).reconquete_departure_reason_id = self.env.ref(
+            "reconquete_client.departure_reason_closed"
+        )
+        self._run_scheduled_action()
+        self.assertFalse(self._activities(snoozed))
+        self.assertFalse(self._activities(excluded))
+        self.assertTrue(excluded.reconquete_excluded)
+        self.assertIn("Reconquest snoozed until 07/20/2026 by", snoozed.message_ids[0].body)
+        self.assertIn("orders again in Q3", snoozed.message_ids[0].body)
+        self.assertIn("Excluded from reconquest by", excluded.message_ids[0].body)
+
+        with freeze_time(TODAY + timedelta(days=20)):
+            self._run_scheduled_action()
+        self.assertEqual(len(self._activities(snoozed)), 1, "the snooze is over")
+        self.assertFalse(self._activities(excluded))
+
+    def test_snooze_needs_a_future_date(self):
+        with self.assertRaisesRegex(Exception, r"A snooze needs a day after today \(got 06/30/2026\)"):
+            self.env["reconquete.pause.wizard"].create(
+                {
+                    "mode": "snooze",
+                    "partner_ids": [Command.set(self._slipping_client().ids)],
+                    "snoozed_until": TODAY,
+                    "reason": "today",
+                }
+            )
+
+    def test_relationship_reason_offers_another_salesperson(self):
+        client = self._slipping_client()
+        client.reconquete_departure_reason_id = self.env.ref("reconquete_client.departure_reason_relationship")
+        self.assertEqual(client.reconquete_departure_follow_up, "reassign")
+        self.assertFalse(client.reconquete_excluded)
+
+    def test_three_unanswered_mails_put_the_client_at_risk(self):
+        client = self._create_client("Quiet", user_id=self.salesman.id, email="quiet@example.com")
+        self._create_orders(client, [5, 35, 65, 95])
+        self._analyse()
+        self.assertEqual(self._stage(client), "active")
+
+        for attempt in range(3):
+            client.with_user(self.salesman).message_post(
+                body=f"Any news? ({attempt})",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=client.ids,
+            )
+        with freeze_time(TODAY + timedelta(days=1)):  # the job runs at night
+            self._run_scheduled_action()
+        self.assertEqual(client.reconquete_unanswered_count, 3)
+        self.assertEqual(self._stage(client), "at_risk")
+        self.assertIn("Did not answer the last 3 solicitations.", self._activities(client).note)
+
+        with freeze_time(TODAY + timedelta(days=2)):
+            client.message_post(body="Sorry, busy month!", author_id=client.id, message_type="email")
+        with freeze_time(TODAY + timedelta(days=3)):
+            self._run_scheduled_action()
+        self.assertEqual(client.reconquete_unanswered_count, 0, "an answer resets the counter")
+        self.assertEqual(self._stage(client), "active")
+
+    def test_internal_notes_and_order_emails_are_no_solicitation(self):
+        client = self._create_client("Quiet", email="quiet@example.com")
+        self._create_orders(client, [5, 35, 65])
+        client.message_post(body="Called the accountant", subtype_xmlid="mail.mt_note")
+        order = client.sale_order_ids[0]
+        order.message_post(
+            body="Your order", message_type="comment", subtype_xmlid="mail.mt_comment", partner_ids=client.ids
+        )
+        self._analyse()
+        self.assertEqual(client.reconquete_unanswered_count, 0)
+
+    def test_no_answer_closes_the_call_and_counts(self):
+        client = self._slipping_client()
+        self._run_scheduled_action()
+        call = self._activities(client)
+
+        client.with_user(self.salesman).action_reconquete_no_answer()
+
+        self.assertFalse(call.active, "the call is done")
+        self.assertEqual(call.feedback, "No answer")
+        self.assertEqual(client.reconquete_unanswered_count, 1)
+
+    def test_new_order_closes_the_reconquest_and_records_it(self):
+        client = self._slipping_client()
+        self._run_scheduled_action()
+        call = self._activities(client)
+
+        with freeze_time(TODAY + timedelta(days=10)):
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": client.id,
+                    "order_line": [Command.create({"product_id": self.service.id, "price_unit": 500.0})],
+                }
+            )
+            order.with_user(self.salesman).action_confirm()
+
+            self.assertEqual(self._stage(client), "won_back", "at once, not at tomorrow's run")
+            self.assertFalse(call.active)
+            self.assertIn(f"Won back: {order.name}", call.feedback)
+            reconquest = client.reconquete_reconquest_ids
+            self.assertEqual(len(reconquest), 1)
+            self.assertEqual(reconquest.risk_date, TODAY)
+            self.assertEqual(reconquest.won_back_date, TODAY + timedelta(days=10))
+            self.assertEqual(reconquest.days_to_win_back, 10)
+            self.assertEqual(reconquest.document_name, order.name)
+            self.assertIn("Won back after 10 days at risk", client.message_ids[0].body)
+
+    def test_manager_schedules_a_reconquest_by_hand(self):
+        client = self._create_client("Regular", user_id=self.salesman.id)
+        self._create_orders(client, [5, 35, 65])
+        self._analyse()
+        self.assertEqual(self._stage(client), "active")
+
+        with self.assertRaises(AccessError):
+            client.with_user(self.salesman).action_reconquete_schedule()
+        client.with_user(self.sales_manager).action_reconquete_schedule()
+        self.assertEqual(self._activities(client).activity_type_id, self.call_type)
+
+    def test_install_does_not_flood_salespeople(self):
+        client = self._slipping_client()
+        self._analyse()
+        self.env["reconquete.scheduler"]._mark_all_served()
+        self._run_scheduled_action()
+        self.assertFalse(self._activities(client), "clients at risk before install are the managers' call")

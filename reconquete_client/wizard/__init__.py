@@ -1,0 +1,1 @@
+from . import reconquete_pause_wizard
