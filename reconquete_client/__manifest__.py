@@ -19,6 +19,8 @@
         "views/reconquete_departure_reason_views.xml",
         "views/reconquete_reconquest_views.xml",
         "views/res_partner_views.xml",
+        "views/res_partner_reconquete_views.xml",
+        "report/reconquete_indicator_views.xml",
         "views/res_config_settings_views.xml",
         "views/reconquete_menus.xml",
         "wizard/reconquete_pause_wizard_views.xml",
@@ -26,5 +28,10 @@
     "demo": [
         "demo/reconquete_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "reconquete_client/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
 }

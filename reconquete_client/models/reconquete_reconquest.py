@@ -26,6 +26,7 @@ class ReconqueteReconquest(models.Model):
     won_back_date = fields.Date(required=True, index=True)
     days_to_win_back = fields.Integer(
         string="Days to Win Back",
+        aggregator="avg",
         help="Days between entering the risk and the purchase that won the client back.",
     )
     document_name = fields.Char(string="Winning Document", help="The order or invoice that won the client back.")

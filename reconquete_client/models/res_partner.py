@@ -182,6 +182,11 @@ class ResPartner(models.Model):
         search="_search_reconquete_silence_days",
         help="Days since the last purchase.",
     )
+    reconquete_interval_days = fields.Integer(
+        string="Usual Interval",
+        compute="_compute_reconquete_silence_days",
+        help="The usual interval rounded to whole days.",
+    )
     reconquete_silence_ratio = fields.Float(
         string="Silence vs Usual Interval (%)",
         compute="_compute_reconquete_silence_days",
@@ -211,6 +216,7 @@ class ResPartner(models.Model):
             silence = (today - last).days if last else 0
             interval = partner.reconquete_reference_interval
             partner.reconquete_silence_days = silence
+            partner.reconquete_interval_days = round(interval)
             partner.reconquete_silence_ratio = 100.0 * silence / interval if last and interval else 0.0
 
     def _search_reconquete_silence_days(self, operator, value):
