@@ -19,8 +19,16 @@ class ResConfigSettings(models.TransientModel):
     reconquete_strategic_years = fields.Integer(related="company_id.reconquete_strategic_years", readonly=False)
     reconquete_steady_max_variation = fields.Float(related="company_id.reconquete_steady_max_variation", readonly=False)
 
-    reconquete_default_user_id = fields.Many2one(related="company_id.reconquete_default_user_id", readonly=False)
-    reconquete_executive_user_id = fields.Many2one(related="company_id.reconquete_executive_user_id", readonly=False)
+    reconquete_default_user_id = fields.Many2one(
+        related="company_id.reconquete_default_user_id",
+        readonly=False,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    reconquete_executive_user_id = fields.Many2one(
+        related="company_id.reconquete_executive_user_id",
+        readonly=False,
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -131,12 +131,14 @@ class ResPartner(models.Model):
         comodel_name="reconquete.departure.reason",
         string="Departure Reason",
         company_dependent=True,
+        groups="reconquete_client.group_reconquete_user",
         help="Why the client stopped buying, as the client said it.",
     )
     reconquete_departure_follow_up = fields.Selection(related="reconquete_departure_reason_id.follow_up")
     reconquete_departure_note = fields.Text(
         string="Departure Details",
         company_dependent=True,
+        groups="reconquete_client.group_reconquete_user",
     )
     reconquete_snoozed_until = fields.Date(
         string="Reconquest Snoozed Until",
@@ -269,13 +271,15 @@ class ResPartner(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
-    def _check_reconquete_manager(self):
-        if not self.env.user.has_group("reconquete_client.group_reconquete_manager"):
-            raise AccessError(self.env._("Only reconquest managers can do this."))
+    def _check_reconquete_group(self, manager=False):
+        if manager and not self.env.user.has_group("reconquete_client.group_reconquete_manager"):
+            raise AccessError(self.env._("Only Reconquête managers can do this."))
+        if not self.env.user.has_group("reconquete_client.group_reconquete_user"):
+            raise AccessError(self.env._("Only Reconquête users can do this."))
 
     def action_reconquete_analyse(self):
         """Recompute figures and stages of the selected clients now."""
-        self._check_reconquete_manager()
+        self._check_reconquete_group(manager=True)
         analysis = self.env["reconquete.analysis"]
         for company in self.env.companies:
             analysis._refresh_clients(self.commercial_partner_id, company)
@@ -283,7 +287,7 @@ class ResPartner(models.Model):
 
     def action_reconquete_schedule(self):
         """Schedule the reconquest activities of the selected clients now."""
-        self._check_reconquete_manager()
+        self._check_reconquete_group(manager=True)
         scheduler = self.env["reconquete.scheduler"]
         created = scheduler._schedule_manually(self.commercial_partner_id, self.env.company)
         message = self.env._(
@@ -304,6 +308,7 @@ class ResPartner(models.Model):
     def action_reconquete_no_answer(self):
         """Record a solicitation that got no answer (closing the open reconquest call)."""
         self.ensure_one()
+        self._check_reconquete_group()
         client = self.commercial_partner_id
         company = self.env.company
         subtype = self.env.ref("reconquete_client.mt_reconquete_no_answer")
@@ -340,6 +345,7 @@ class ResPartner(models.Model):
 
     def _reconquete_pause(self, snoozed_until=False, excluded=False, reason="", resume=False):
         """Snooze, exclude or resume the clients in the current company, saying who and why in the chatter."""
+        self._check_reconquete_group()
         values = {
             "reconquete_snoozed_until": snoozed_until,
             "reconquete_excluded": excluded,
