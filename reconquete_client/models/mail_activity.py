@@ -8,11 +8,11 @@ class MailActivity(models.Model):
 
     reconquete_company_id = fields.Many2one(
         "res.company",
-        string="Reconquest of Company",
+        string="Reconquest Company",
         index="btree_not_null",
         ondelete="cascade",
         readonly=True,
-        help="Set on activities the reconquest scheduled: the company whose client it is.",
+        help="On reconquest activities only: the company whose client is being won back.",
     )
 
     # The database itself refuses a second open reconquest activity of the

@@ -12,6 +12,7 @@ class ReconqueteDepartureReason(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     follow_up = fields.Selection(
+        string="Follow-up Action",
         selection=[
             ("none", "Nothing special"),
             ("reassign", "Offer to assign another salesperson"),

@@ -21,12 +21,12 @@ class ReconqueteReconquest(models.Model):
     risk_date = fields.Date(
         string="At Risk Since",
         required=True,
-        help="The day the client entered 'To win back' (or 'Lost') in this episode.",
+        help='The day the client entered "To Win Back" (or "Lost") in this episode.',
     )
     won_back_date = fields.Date(required=True, index=True)
     days_to_win_back = fields.Integer(
         string="Days to Win Back",
         aggregator="avg",
-        help="Days between entering the risk and the purchase that won the client back.",
+        help='Days between entering "To Win Back" (or "Lost") and the purchase that won the client back.',
     )
     document_name = fields.Char(string="Winning Document", help="The order or invoice that won the client back.")

@@ -342,7 +342,7 @@ class ReconqueteScheduler(models.AbstractModel):
                 open_activities[client.id].action_feedback(feedback=feedback)
             client.message_post(
                 body=self.env._(
-                    "Won back after %(days)s days at risk: %(document)s on %(date)s.",
+                    'Won back %(days)s days after entering "To Win Back": %(document)s on %(date)s.',
                     days=(day - risk_date).days,
                     document=name,
                     date=format_date(self.env, day),

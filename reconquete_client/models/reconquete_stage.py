@@ -53,8 +53,8 @@ class ReconqueteStage(models.Model):
         string="Assigned To",
         default="salesperson",
         required=True,
-        help="The client's salesperson falls back to the sales team leader, then to the default "
-        "reconquest user of the company; archived users are skipped.",
+        help="When the client's salesperson is archived or missing, the activity goes to the leader of a "
+        "sales team serving the client, then to the company's default reconquest user.",
     )
     executive_activity_type_id = fields.Many2one(
         "mail.activity.type",

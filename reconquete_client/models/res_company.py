@@ -45,13 +45,13 @@ class ResCompany(models.Model):
         string="To Watch After (x interval)",
         default=1.0,
         digits=(4, 2),
-        help="A client goes to 'To watch' once its silence exceeds its interval times this factor.",
+        help='A client goes to "To Watch" once its silence exceeds its interval times this factor.',
     )
     reconquete_at_risk_factor = fields.Float(
         string="To Win Back After (x interval)",
         default=1.5,
         digits=(4, 2),
-        help="A client goes to 'To win back' once its silence exceeds its interval times this "
+        help='A client goes to "To Win Back" once its silence exceeds its interval times this '
         "factor: this is the client's alert threshold.",
     )
     reconquete_lost_days = fields.Integer(
@@ -63,22 +63,22 @@ class ResCompany(models.Model):
         string="Unanswered Solicitations",
         default=3,
         help="A client that has not answered this many solicitations in a row goes to "
-        "'To win back', whatever its rhythm.",
+        '"To Win Back", whatever its rhythm.',
     )
     reconquete_strategic_share = fields.Float(
-        string="Strategic Revenue Share (%)",
+        string="Revenue Share Threshold (%)",
         default=5.0,
         digits=(5, 2),
         help="A client whose revenue over the revenue window reaches this percentage of the "
         "company's revenue is strategic.",
     )
     reconquete_strategic_years = fields.Integer(
-        string="Strategic Relationship (years)",
+        string="Minimum Relationship (years)",
         default=3,
         help="A client buying for at least this many years, with a steady rhythm, is strategic.",
     )
     reconquete_steady_max_variation = fields.Float(
-        string="Steady Rhythm Variation",
+        string="Max. Variation of a Steady Rhythm",
         default=1.0,
         digits=(4, 2),
         help="A rhythm is steady when the spread of its intervals (standard deviation) is at "
@@ -88,7 +88,8 @@ class ResCompany(models.Model):
         "res.users",
         string="Default Reconquest User",
         domain="[('share', '=', False), ('company_ids', 'in', id)]",
-        help="Receives the reconquest activities of clients without an active salesperson nor sales team leader.",
+        help="Receives the reconquest activities of clients that have neither an active salesperson nor a sales "
+        "team leader.",
     )
     reconquete_executive_user_id = fields.Many2one(
         "res.users",
@@ -107,6 +108,7 @@ class ResCompany(models.Model):
         readonly=True,
     )
     reconquete_next_client_id = fields.Integer(
+        string="Analysis Resumes at Client",
         readonly=True,
         help="Technical: where an interrupted analysis resumes (0 when none is under way).",
     )
@@ -155,21 +157,20 @@ class ResCompany(models.Model):
             )
         if self.reconquete_watch_factor < 1:
             return self.env._(
-                "The 'to watch' factor must be at least 1 (got %(value)s).",
+                '"To Watch After" must be at least 1 (got %(value)s).',
                 value=self.reconquete_watch_factor,
             )
         if self.reconquete_at_risk_factor < self.reconquete_watch_factor:
             return self.env._(
-                "The 'to win back' factor must be at least the 'to watch' factor, %(minimum)s (got %(value)s).",
+                '"To Win Back After" must be at least "To Watch After", %(minimum)s (got %(value)s).',
                 minimum=self.reconquete_watch_factor,
                 value=self.reconquete_at_risk_factor,
             )
         alert_threshold = self.reconquete_default_interval * self.reconquete_at_risk_factor
         if self.reconquete_lost_days <= alert_threshold:
             return self.env._(
-                "The lost delay must be longer than the alert threshold of a client without "
-                "rhythm, %(threshold)s days (default interval x 'to win back' factor), "
-                "got %(value)s days.",
+                '"Lost After" must be longer than the alert threshold of a client without a rhythm, '
+                '%(threshold)s days (default interval x "To Win Back After") (got %(value)s days).',
                 threshold=round(alert_threshold, 1),
                 value=self.reconquete_lost_days,
             )

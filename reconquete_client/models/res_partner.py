@@ -103,7 +103,7 @@ class ResPartner(models.Model):
         string="Strategic Flag",
         company_dependent=True,
         groups="reconquete_client.group_reconquete_manager",
-        help="Automatic follows the rules; a manager can force the flag on or off.",
+        help='"Automatic" follows the rules; a manager can force the flag on or off.',
     )
     reconquete_stage_id = fields.Many2one(
         comodel_name="reconquete.stage",
@@ -125,7 +125,7 @@ class ResPartner(models.Model):
         readonly=True,
         help="Emails sent to the client from its chatter (or its contacts') and calls marked "
         "'No answer' since its last purchase or its last message to us. At the company's limit "
-        "(3 by default) the client goes to 'To win back'.",
+        '(3 by default) the client goes to "To Win Back".',
     )
     reconquete_departure_reason_id = fields.Many2one(
         comodel_name="reconquete.departure.reason",
@@ -153,11 +153,12 @@ class ResPartner(models.Model):
         help="The client gets no reconquest activity (business closed, or a manager's decision).",
     )
     reconquete_pause_reason = fields.Char(
-        string="Why Paused",
+        string="Pause Reason",
         company_dependent=True,
         readonly=True,
     )
     reconquete_activities_stage_date = fields.Date(
+        string="Activities Scheduled for Stage Entry",
         company_dependent=True,
         readonly=True,
         help="Technical: the stage entry whose reconquest activities were scheduled.",
@@ -194,7 +195,9 @@ class ResPartner(models.Model):
         compute="_compute_reconquete_silence_days",
         help="Days of silence as a percentage of the usual interval: above 100% the client is late.",
     )
-    reconquete_currency_id = fields.Many2one("res.currency", compute="_compute_reconquete_revenue_share")
+    reconquete_currency_id = fields.Many2one(
+        "res.currency", string="Company Currency", compute="_compute_reconquete_revenue_share"
+    )
     reconquete_revenue_share = fields.Float(
         string="Share of Revenue (%)",
         compute="_compute_reconquete_revenue_share",

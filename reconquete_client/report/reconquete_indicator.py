@@ -34,18 +34,18 @@ class ReconqueteIndicator(models.Model):
         help="Clients that entered Lost during the month.",
     )
     entered_risk = fields.Integer(
-        string="Clients Slipping Away",
+        string="Clients Newly at Risk",
         readonly=True,
-        help="Clients that entered To Win Back or Lost from another stage during the month.",
+        help='Clients that entered "To Win Back" or "Lost" from another stage during the month.',
     )
     won_back = fields.Integer(
         string="Clients Won Back",
         readonly=True,
-        help="Clients that bought again after being To Win Back or Lost.",
+        help='Clients that bought again after being in "To Win Back" or "Lost".',
     )
     revenue_at_risk = fields.Monetary(
         readonly=True,
-        help="Revenue over the revenue window of the clients To Win Back on the last day of the month "
+        help='Revenue over the revenue window of the clients in "To Win Back" on the last day of the month '
         "(today for the current month).",
     )
     attrition_rate = fields.Float(
@@ -59,7 +59,7 @@ class ReconqueteIndicator(models.Model):
         string="Win-back Rate (%)",
         readonly=True,
         aggregator="avg",
-        help="Clients won back during the period / clients that entered To Win Back or Lost during it.",
+        help='Clients won back during the period / clients that entered "To Win Back" or "Lost" during it.',
     )
 
     @property

@@ -1,3 +1,4 @@
+from . import test_french
 from . import test_indicators
 from . import test_invoice_source
 from . import test_multi_company

@@ -256,7 +256,7 @@ class TestReconquestActivities(ReconqueteCase):
             self.assertEqual(reconquest.won_back_date, TODAY + timedelta(days=10))
             self.assertEqual(reconquest.days_to_win_back, 10)
             self.assertEqual(reconquest.document_name, order.name)
-            self.assertIn("Won back after 10 days at risk", client.message_ids[0].body)
+            self.assertIn("Won back 10 days after entering", client.message_ids[0].body)
 
     def test_manager_schedules_a_reconquest_by_hand(self):
         client = self._create_client("Regular", user_id=self.salesman.id)
