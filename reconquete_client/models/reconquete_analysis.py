@@ -296,6 +296,8 @@ class ReconqueteAnalysis(models.AbstractModel):
     @api.model
     def _refresh_clients(self, clients, company):
         """Analyse the given clients now and schedule what their stages ask for."""
+        if not clients:
+            return BatchResult(0, [])
         result = self._analyse_clients(clients, company)
         today = fields.Date.today()
         scheduler = self.env["reconquete.scheduler"]

@@ -340,7 +340,9 @@ class ReconqueteScheduler(models.AbstractModel):
             feedback = self.env._("Won back: %(document)s on %(date)s.", document=name, date=format_date(self.env, day))
             if client.id in open_activities:
                 open_activities[client.id].action_feedback(feedback=feedback)
-            client.message_post(
+            # sudo: a note of the system, whoever confirmed the order; they still sign it.
+            client.sudo().message_post(
+                author_id=self.env.user.partner_id.id,
                 body=self.env._(
                     'Won back %(days)s days after entering "To Win Back": %(document)s on %(date)s.',
                     days=(day - risk_date).days,

@@ -40,7 +40,8 @@ class TestReconquestActivities(ReconqueteCase):
 
     def _slipping_client(self, name="Slipping away", **values):
         """Every 30 days until 60 days ago: past its alert threshold (45 days)."""
-        client = self._create_client(name, user_id=self.salesman.id, email="buyer@example.com", **values)
+        values = {"user_id": self.salesman.id, **values}
+        client = self._create_client(name, email="buyer@example.com", **values)
         self._create_orders(client, [60, 90, 120, 150], amount=300.0)
         return client
 
@@ -234,7 +235,15 @@ class TestReconquestActivities(ReconqueteCase):
         self.assertEqual(client.reconquete_unanswered_count, 1)
 
     def test_new_order_closes_the_reconquest_and_records_it(self):
-        client = self._slipping_client()
+        # A salesperson who may not edit contacts still confirms the order.
+        seller = new_test_user(
+            self.env,
+            login="reconquete_plain_seller",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        client = self._slipping_client(user_id=seller.id)
         self._run_scheduled_action()
         call = self._activities(client)
 
@@ -245,7 +254,7 @@ class TestReconquestActivities(ReconqueteCase):
                     "order_line": [Command.create({"product_id": self.service.id, "price_unit": 500.0})],
                 }
             )
-            order.with_user(self.salesman).action_confirm()
+            order.with_user(seller).action_confirm()
 
             self.assertEqual(self._stage(client), "won_back", "at once, not at tomorrow's run")
             self.assertFalse(call.active)
