@@ -9,6 +9,7 @@ tested without a database (see ``tests/`` at the repository root).
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 NEW = "new"
 ACTIVE = "active"
@@ -64,6 +65,7 @@ class Rhythm:
     interval_spread: float | None = None
 
 
+@lru_cache(maxsize=256)  # called for every client with the same few arguments
 def months_before(day, months):
     """The same day ``months`` earlier, clamped to the end of shorter months."""
     month_index = day.year * 12 + day.month - 1 - months
