@@ -6,6 +6,9 @@ from odoo import models
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # The daily analysis re-reads the clients of the invoices written since its last run.
+    _reconquete_write_date_idx = models.Index("(write_date)")
+
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         analysis = self.env["reconquete.analysis"]

@@ -7,6 +7,12 @@ attrition rules (``attrition_rules``) then decide stages and strategic flags,
 and only clients whose values changed are written, in one statement. The
 number of statements therefore depends on the number of batches, never on the
 number of clients, and memory on the batch size, never on the number of orders.
+
+A full pass re-reads every order. The daily passes in between re-read only
+the clients whose documents (or messages) changed since the previous run, or
+whose orders crossed a window's edge; every other client is classified again
+from its stored figures, since silence grows every day. A full pass runs at
+least once a week and after any change of the settings.
 """
 
 import logging
@@ -29,6 +35,7 @@ STORED_FIGURES = (
     ("reconquete_last_purchase_date", "date"),
     ("reconquete_mean_interval", "float8"),
     ("reconquete_median_interval", "float8"),
+    ("reconquete_interval_spread", "float8"),
     ("reconquete_reference_interval", "float8"),
     ("reconquete_expected_date", "date"),
     ("reconquete_revenue", "float8"),
@@ -58,6 +65,9 @@ class ReconqueteAnalysis(models.AbstractModel):
     # Width of a batch in partner ids: bounds the time and the row locks of
     # one transaction while keeping the number of statements small.
     _batch_size = 50000
+    # A full pass re-reads every order at least this often, to catch what the
+    # daily passes cannot see (a contact moved to another company, say).
+    _full_pass_every_days = 7
 
     # ------------------------------------------------------------------
     # Purchase sources (overridable: one method per source)
@@ -354,18 +364,131 @@ class ReconqueteAnalysis(models.AbstractModel):
         """Analyse the next range of client ids of ``company`` and move its cursor."""
         first_id = company.reconquete_next_client_id
         if not first_id:
-            # A new pass: fix the company's revenue total every share of this pass uses.
-            company.reconquete_revenue_total = self._company_revenue(company, today)
+            self._start_pass(company, today)
             first_id = 1
         last_id = first_id + self._batch_size - 1
-        result = self._analyse(
-            company,
-            today,
-            SQL("partner.commercial_partner_id BETWEEN %s AND %s", first_id, last_id),
-            SQL("client.id BETWEEN %s AND %s", first_id, last_id),
-        )
+        purchases_in_range = SQL("partner.commercial_partner_id BETWEEN %s AND %s", first_id, last_id)
+        clients_in_range = SQL("client.id BETWEEN %s AND %s", first_id, last_id)
+        if company.reconquete_pass_is_full:
+            result = self._analyse(company, today, purchases_in_range, clients_in_range)
+        else:
+            changed_ids = self._changed_client_ids(company, today, purchases_in_range)
+            reread = BatchResult(0, [])
+            if changed_ids:
+                reread = self._analyse(
+                    company,
+                    today,
+                    SQL("partner.commercial_partner_id = ANY(%s)", changed_ids),
+                    SQL("client.id = ANY(%s)", changed_ids),
+                )
+            reclassified = self._analyse(
+                company, today, None, SQL("%s AND client.id <> ALL(%s)", clients_in_range, changed_ids)
+            )
+            result = BatchResult(reread.written + reclassified.written, reread.changes + reclassified.changes)
         self._move_cursor(company, today, last_id)
         return result
+
+    @api.model
+    def _start_pass(self, company, today):
+        """Open a pass: full or daily, and the revenue total its shares use."""
+        last_full = company.reconquete_full_analysis_date
+        full = (
+            not company.reconquete_analysis_date  # never analysed, or settings changed
+            or not company.reconquete_changes_since
+            or not last_full
+            or (today - last_full).days >= self._full_pass_every_days
+        )
+        company.write(
+            {
+                "reconquete_revenue_total": self._company_revenue(company, today),
+                "reconquete_pass_is_full": full,
+                # An hour of margin: a document written by a transaction still open
+                # now keeps its earlier write date, and must be seen next time.
+                "reconquete_pass_started_at": self.env.cr.now() - timedelta(hours=1),
+                "reconquete_pass_message_id": self.env.execute_query(
+                    SQL("SELECT COALESCE(MAX(id), 0) FROM mail_message")
+                )[0][0],
+            }
+        )
+
+    @api.model
+    def _changed_client_ids(self, company, today, clients_sql):
+        """Clients whose figures may have changed since the last pass of ``company``.
+
+        Their documents or messages were written since, or one of their
+        documents left the analysis or revenue window, or a document dated
+        in the future reached its day. ``clients_sql`` filters on
+        ``partner.commercial_partner_id``.
+        """
+        last_day = company.reconquete_analysis_date
+        thresholds = company._reconquete_thresholds()
+        edges = [
+            (attrition_rules.months_before(last_day, months), attrition_rules.months_before(today, months))
+            for months in (thresholds.analysis_months, thresholds.revenue_months)
+        ]
+        edges.append((last_day + timedelta(days=1), today + timedelta(days=1)))
+        source_query = getattr(self, f"_changed_clients_query_{company.reconquete_purchase_source}")
+        query = SQL(
+            """
+            %(documents)s
+            UNION
+            SELECT partner.commercial_partner_id
+              FROM mail_message AS message
+              JOIN res_partner AS partner ON partner.id = message.author_id
+             WHERE message.id > %(message_id)s AND %(clients_sql)s
+            UNION
+            SELECT partner.commercial_partner_id
+              FROM mail_message AS message
+              JOIN res_partner AS partner ON partner.id = message.res_id AND message.model = 'res.partner'
+             WHERE message.id > %(message_id)s AND %(clients_sql)s
+            """,
+            documents=source_query(company, company.reconquete_changes_since, edges, clients_sql),
+            message_id=company.reconquete_messages_since_id,
+            clients_sql=clients_sql,
+        )
+        self.env.flush_all()
+        return [client_id for (client_id,) in self.env.execute_query(query)]
+
+    @api.model
+    def _changed_clients_query_sale(self, company, since, edges, clients_sql):
+        moved = SQL(" OR ").join(
+            SQL("(sale.date_order >= %s AND sale.date_order < %s)", start, end) for start, end in edges
+        )
+        return SQL(
+            """
+            SELECT partner.commercial_partner_id
+              FROM sale_order AS sale
+              JOIN res_partner AS partner ON partner.id = sale.partner_id
+             WHERE sale.company_id = %(company_id)s
+               AND (sale.write_date >= %(since)s OR %(moved)s)
+               AND %(clients_sql)s
+            """,
+            company_id=company.id,
+            since=since,
+            moved=moved,
+            clients_sql=clients_sql,
+        )
+
+    @api.model
+    def _changed_clients_query_invoice(self, company, since, edges, clients_sql):
+        moved = SQL(" OR ").join(
+            SQL("(move.invoice_date >= %s AND move.invoice_date < %s)", start, end) for start, end in edges
+        )
+        return SQL(
+            """
+            SELECT partner.commercial_partner_id
+              FROM account_move AS move
+              JOIN res_partner AS partner ON partner.id = move.partner_id
+             WHERE move.company_id = %(company_id)s
+               AND move.move_type IN ('out_invoice', 'out_refund')
+               AND (move.write_date >= %(since)s OR %(moved)s)
+               AND %(clients_sql)s
+            """,
+            company_id=company.id,
+            since=since,
+            moved=moved,
+            clients_sql=clients_sql,
+        )
 
     @api.model
     def _skip_batch(self, company, today):
@@ -374,10 +497,19 @@ class ReconqueteAnalysis(models.AbstractModel):
 
     @api.model
     def _move_cursor(self, company, today, last_done_id):
-        if last_done_id >= self._last_partner_id():
-            company.write({"reconquete_next_client_id": 0, "reconquete_analysis_date": today})
-        else:
+        if last_done_id < self._last_partner_id():
             company.reconquete_next_client_id = last_done_id + 1
+            return
+        # The pass is complete: the next daily pass looks for what changed since it started.
+        values = {
+            "reconquete_next_client_id": 0,
+            "reconquete_analysis_date": today,
+            "reconquete_changes_since": company.reconquete_pass_started_at,
+            "reconquete_messages_since_id": company.reconquete_pass_message_id,
+        }
+        if company.reconquete_pass_is_full:
+            values["reconquete_full_analysis_date"] = today
+        company.write(values)
 
     @api.model
     def _company_revenue(self, company, today):
@@ -397,7 +529,9 @@ class ReconqueteAnalysis(models.AbstractModel):
         """Aggregate, classify and write the clients matched by the filters.
 
         ``clients_sql`` filters purchases on ``partner.commercial_partner_id``,
-        ``client_ids_sql`` the clients on ``client.id``.
+        ``client_ids_sql`` the clients on ``client.id``. Without
+        ``clients_sql`` the clients are classified from their stored figures,
+        without reading their purchases.
         """
         Partner = self.env["res.partner"]
         # Raw SQL reads orders, invoices and partners: pending ORM writes first.
@@ -408,7 +542,11 @@ class ReconqueteAnalysis(models.AbstractModel):
         total_revenue = company.reconquete_revenue_total
 
         updates, changes = [], []
-        for row in self._fetch_figures(company, today, thresholds, clients_sql, client_ids_sql):
+        if clients_sql is None:
+            rows = self._fetch_stored_figures(company, client_ids_sql)
+        else:
+            rows = self._fetch_figures(company, today, thresholds, clients_sql, client_ids_sql)
+        for row in rows:
             new_values = self._evaluate(row, thresholds, today, total_revenue, stage_ids, stage_codes)
             if new_values != row["stored"]:
                 updates.append((row["client_id"], *new_values))
@@ -432,12 +570,9 @@ class ReconqueteAnalysis(models.AbstractModel):
 
     @api.model
     def _fetch_figures(self, company, today, thresholds, clients_sql, client_ids_sql):
-        """Yield, per client of the batch, its fresh figures and its stored values."""
+        """Per client of the batch, its fresh figures and its stored values."""
         company_key = str(company.id)
-        stored_columns = SQL(", ").join(
-            SQL("(client.%s ->> %s)::%s", SQL.identifier(name), company_key, SQL(sql_type))
-            for name, sql_type in STORED_FIGURES
-        )
+        stored_columns = self._stored_columns(company)
         query = SQL(
             """
             WITH purchase_day AS (%(purchase_days)s),
@@ -458,8 +593,8 @@ class ReconqueteAnalysis(models.AbstractModel):
                        ROUND((PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY day - previous_day)
                              FILTER (WHERE is_purchase AND previous_day >= %(analysis_start)s))::numeric, 1)::float8
                            AS median_interval,
-                       STDDEV_SAMP(day - previous_day)
-                             FILTER (WHERE is_purchase AND previous_day >= %(analysis_start)s)::float8
+                       ROUND(STDDEV_SAMP(day - previous_day)
+                             FILTER (WHERE is_purchase AND previous_day >= %(analysis_start)s), 1)::float8
                            AS interval_spread,
                        ROUND(COALESCE(SUM(amount) FILTER (WHERE day >= %(revenue_start)s), 0)::numeric, 2)::float8
                            AS revenue
@@ -492,26 +627,70 @@ class ReconqueteAnalysis(models.AbstractModel):
         # PostgreSQL's JIT compilation, which costs seconds per batch for a
         # query that runs in a fraction of a second (measured in benchmark/).
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
-        for record in self.env.execute_query(query):
-            (client_id, user_id, purchase_days, first, last, mean, median, spread, revenue, unanswered, override) = (
-                record[:11]
-            )
-            yield {
-                "client_id": client_id,
-                "user_id": user_id,
-                "rhythm": Rhythm(
-                    purchase_days=purchase_days or 0,
-                    first_purchase=first,
-                    last_purchase=last,
-                    mean_interval=mean,
-                    interval_spread=spread,
-                ),
-                "median_interval": median,
-                "revenue": revenue or 0.0,
-                "unanswered": unanswered,
-                "override": override or attrition_rules.OVERRIDE_AUTO,
-                "stored": tuple(record[11:]),
-            }
+        return [self._client_row(record) for record in self.env.execute_query(query)]
+
+    @api.model
+    def _fetch_stored_figures(self, company, client_ids_sql):
+        """The rows of ``_fetch_figures``, built from what is stored: no purchase is read."""
+        query = SQL(
+            """
+            SELECT client.id, client.user_id,
+                   %(figures)s,
+                   client.reconquete_strategic_override ->> %(company_key)s,
+                   %(stored_columns)s
+              FROM res_partner AS client
+             WHERE %(client_ids_sql)s
+               AND client.reconquete_stage_id ? %(company_key)s
+            """,
+            figures=SQL(", ").join(
+                self._stored_column(name, sql_type, company)
+                for name, sql_type in (
+                    ("reconquete_purchase_days", "int4"),
+                    ("reconquete_first_purchase_date", "date"),
+                    ("reconquete_last_purchase_date", "date"),
+                    ("reconquete_mean_interval", "float8"),
+                    ("reconquete_median_interval", "float8"),
+                    ("reconquete_interval_spread", "float8"),
+                    ("reconquete_revenue", "float8"),
+                    ("reconquete_unanswered_count", "int4"),
+                )
+            ),
+            company_key=str(company.id),
+            stored_columns=self._stored_columns(company),
+            client_ids_sql=client_ids_sql,
+        )
+        return [self._client_row(record) for record in self.env.execute_query(query)]
+
+    @api.model
+    def _stored_column(self, name, sql_type, company):
+        return SQL("(client.%s ->> %s)::%s", SQL.identifier(name), str(company.id), SQL(sql_type))
+
+    @api.model
+    def _stored_columns(self, company):
+        return SQL(", ").join(self._stored_column(name, sql_type, company) for name, sql_type in STORED_FIGURES)
+
+    @api.model
+    def _client_row(self, record):
+        """A client as the rules see it, from a row of ``_fetch_figures``."""
+        (client_id, user_id, purchase_days, first, last, mean, median, spread, revenue, unanswered, override) = record[
+            :11
+        ]
+        return {
+            "client_id": client_id,
+            "user_id": user_id,
+            "rhythm": Rhythm(
+                purchase_days=purchase_days or 0,
+                first_purchase=first,
+                last_purchase=last,
+                mean_interval=mean,
+                interval_spread=spread,
+            ),
+            "median_interval": median,
+            "revenue": revenue or 0.0,
+            "unanswered": unanswered or 0,
+            "override": override or attrition_rules.OVERRIDE_AUTO,
+            "stored": tuple(record[11:]),
+        }
 
     @api.model
     def _evaluate(self, row, thresholds, today, total_revenue, stage_ids, stage_codes):
@@ -543,6 +722,7 @@ class ReconqueteAnalysis(models.AbstractModel):
             rhythm.last_purchase,
             rhythm.mean_interval,
             row["median_interval"],
+            rhythm.interval_spread,
             interval,
             rhythm.last_purchase + timedelta(days=round(interval)),
             row["revenue"] or None,

@@ -332,7 +332,7 @@ class ReconqueteScheduler(models.AbstractModel):
         documents = self.env["reconquete.analysis"]._last_purchase_documents(company, clients.ids)
         risk_dates = self._risk_start_dates(company, clients.ids)
         open_activities = self._open_reconquest_activities(clients, company).grouped("res_id")
-        reconquests = []
+        reconquests, notes = [], {}
         for client in clients:
             stage_id, stage_date = previous_stages[client.id]
             name, day = documents[client.id][:2] if client.id in documents else ("", today)
@@ -340,16 +340,11 @@ class ReconqueteScheduler(models.AbstractModel):
             feedback = self.env._("Won back: %(document)s on %(date)s.", document=name, date=format_date(self.env, day))
             if client.id in open_activities:
                 open_activities[client.id].action_feedback(feedback=feedback)
-            # sudo: a note of the system, whoever confirmed the order; they still sign it.
-            client.sudo().message_post(
-                author_id=self.env.user.partner_id.id,
-                body=self.env._(
-                    'Won back %(days)s days after entering "To Win Back": %(document)s on %(date)s.',
-                    days=(day - risk_date).days,
-                    document=name,
-                    date=format_date(self.env, day),
-                ),
-                subtype_xmlid="mail.mt_note",
+            notes[client.id] = Markup("<p>%s</p>") % self.env._(
+                'Won back %(days)s days after entering "To Win Back": %(document)s on %(date)s.',
+                days=(day - risk_date).days,
+                document=name,
+                date=format_date(self.env, day),
             )
             reconquests.append(
                 {
@@ -363,6 +358,8 @@ class ReconqueteScheduler(models.AbstractModel):
                     "document_name": name,
                 }
             )
+        # One batch of notes (a note of the system, signed by whoever confirmed the order).
+        clients._message_log_batch(notes, author_id=self.env.user.partner_id.id)
         self.env["reconquete.reconquest"].sudo().create(reconquests)
 
     @api.model

@@ -112,6 +112,25 @@ class ResCompany(models.Model):
         readonly=True,
         help="Technical: where an interrupted analysis resumes (0 when none is under way).",
     )
+    reconquete_full_analysis_date = fields.Date(
+        string="Last Full Analysis",
+        readonly=True,
+        help="Day of the last analysis that re-read every order; the daily runs in between re-read "
+        "only the clients whose documents changed.",
+    )
+    reconquete_pass_is_full = fields.Boolean(readonly=True, help="Technical: the analysis under way re-reads all.")
+    reconquete_pass_started_at = fields.Datetime(readonly=True, help="Technical: start of the analysis under way.")
+    reconquete_pass_message_id = fields.Integer(
+        readonly=True, help="Technical: the last message when the analysis under way started."
+    )
+    reconquete_changes_since = fields.Datetime(
+        readonly=True,
+        help="Technical: documents written from this moment on are re-read by the next daily run.",
+    )
+    reconquete_messages_since_id = fields.Integer(
+        readonly=True,
+        help="Technical: messages after this one are re-read by the next daily run.",
+    )
 
     @api.constrains(
         "reconquete_analysis_months",

@@ -2,6 +2,9 @@
 
 Every figure is ``company_dependent``: a partner shared between companies has
 independent figures in each, and the user sees those of the current company.
+None is indexed (Odoo indexes company-dependent columns by default): searches
+read the current company's key inside the jsonb, which such an index cannot
+serve, while each index slows every write of a client (see benchmark/).
 The daily analysis (``reconquete.analysis``) writes them in SQL; they are
 read-only here except the manager's strategic override.
 """
@@ -29,24 +32,28 @@ class ResPartner(models.Model):
     reconquete_purchase_days = fields.Integer(
         string="Purchase Days",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Days with at least one purchase over the analysis window (several orders on the same day count once).",
     )
     reconquete_first_purchase_date = fields.Date(
         string="First Purchase",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Day of the client's first purchase ever.",
     )
     reconquete_last_purchase_date = fields.Date(
         string="Last Purchase",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Day of the client's most recent purchase.",
     )
     reconquete_mean_interval = fields.Float(
         string="Mean Interval (days)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         help="Mean number of days between two purchase days over the analysis window.",
@@ -54,14 +61,25 @@ class ResPartner(models.Model):
     reconquete_median_interval = fields.Float(
         string="Median Interval (days)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         help="Middle value of the days between two purchase days: unlike the mean, "
         "one unusually long pause barely moves it.",
     )
+    reconquete_interval_spread = fields.Float(
+        string="Spread of Intervals (days)",
+        company_dependent=True,
+        index=False,
+        readonly=True,
+        digits=(16, 1),
+        help="How much the intervals between purchase days vary around their mean (standard deviation): "
+        "small for a steady client.",
+    )
     reconquete_reference_interval = fields.Float(
         string="Usual Interval (days)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 1),
         help="The interval silence is measured against: the client's mean interval when it has "
@@ -70,12 +88,14 @@ class ResPartner(models.Model):
     reconquete_expected_date = fields.Date(
         string="Expected Next Purchase",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Last purchase plus the usual interval.",
     )
     reconquete_revenue = fields.Float(
         string="Revenue (revenue window)",
         company_dependent=True,
+        index=False,
         readonly=True,
         digits=(16, 2),
         help="Untaxed revenue over the revenue window, in the company's currency, "
@@ -84,6 +104,7 @@ class ResPartner(models.Model):
     reconquete_is_strategic = fields.Boolean(
         string="Strategic Client",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="A client to care for first: large share of revenue, long relationship with a "
         "steady rhythm, or set by a manager.",
@@ -92,6 +113,7 @@ class ResPartner(models.Model):
         selection=REASON_SELECTION,
         string="Strategic Because",
         company_dependent=True,
+        index=False,
         readonly=True,
     )
     reconquete_strategic_override = fields.Selection(
@@ -102,6 +124,7 @@ class ResPartner(models.Model):
         ],
         string="Strategic Flag",
         company_dependent=True,
+        index=False,
         groups="reconquete_client.group_reconquete_manager",
         help='"Automatic" follows the rules; a manager can force the flag on or off.',
     )
@@ -109,6 +132,7 @@ class ResPartner(models.Model):
         comodel_name="reconquete.stage",
         string="Attrition Stage",
         company_dependent=True,
+        index=False,
         readonly=True,
         group_expand="_read_group_expand_full",
         help="Where the client stands against its own buying rhythm; updated every day.",
@@ -117,11 +141,13 @@ class ResPartner(models.Model):
     reconquete_stage_date = fields.Date(
         string="In Stage Since",
         company_dependent=True,
+        index=False,
         readonly=True,
     )
     reconquete_unanswered_count = fields.Integer(
         string="Unanswered Solicitations",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Emails sent to the client from its chatter (or its contacts') and calls marked "
         "'No answer' since its last purchase or its last message to us. At the company's limit "
@@ -131,6 +157,7 @@ class ResPartner(models.Model):
         comodel_name="reconquete.departure.reason",
         string="Departure Reason",
         company_dependent=True,
+        index=False,
         groups="reconquete_client.group_reconquete_user",
         help="Why the client stopped buying, as the client said it.",
     )
@@ -138,28 +165,33 @@ class ResPartner(models.Model):
     reconquete_departure_note = fields.Text(
         string="Departure Details",
         company_dependent=True,
+        index=False,
         groups="reconquete_client.group_reconquete_user",
     )
     reconquete_snoozed_until = fields.Date(
         string="Reconquest Snoozed Until",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="No reconquest activity before this day (the client said it orders later).",
     )
     reconquete_excluded = fields.Boolean(
         string="Excluded from Reconquest",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="The client gets no reconquest activity (business closed, or a manager's decision).",
     )
     reconquete_pause_reason = fields.Char(
         string="Pause Reason",
         company_dependent=True,
+        index=False,
         readonly=True,
     )
     reconquete_activities_stage_date = fields.Date(
         string="Activities Scheduled for Stage Entry",
         company_dependent=True,
+        index=False,
         readonly=True,
         help="Technical: the stage entry whose reconquest activities were scheduled.",
     )

@@ -6,6 +6,9 @@ from odoo import models
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    # The daily analysis re-reads the clients of the orders written since its last run.
+    _reconquete_write_date_idx = models.Index("(write_date)")
+
     def _action_confirm(self):
         res = super()._action_confirm()
         analysis = self.env["reconquete.analysis"]
