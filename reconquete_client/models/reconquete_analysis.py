@@ -257,11 +257,12 @@ class ReconqueteAnalysis(models.AbstractModel):
         companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
         # Clients whose activities failed or found nobody: retried at the next run.
         postponed_ids = set()
+        scheduled = set()  # companies whose activities are all scheduled
 
         def remaining():
-            return self._count_remaining_batches(companies, today) + scheduler._pending_count(
-                companies, today, postponed_ids
-            )
+            # What the runner needs is "more to do or not": batches left to
+            # analyse, plus one per company whose activities are not scheduled yet.
+            return self._count_remaining_batches(companies, today) + len(companies) - len(scheduled)
 
         cron._commit_progress(remaining=remaining())
         for company in companies:
@@ -292,6 +293,8 @@ class ReconqueteAnalysis(models.AbstractModel):
                     postponed_ids.update(clients.ids)
                 if not cron._commit_progress(len(clients), remaining=remaining()):
                     return
+            scheduled.add(company.id)
+        cron._commit_progress(remaining=0)
 
     @api.model
     def _analyse_all_companies(self):
@@ -400,7 +403,11 @@ class ReconqueteAnalysis(models.AbstractModel):
         )
         company.write(
             {
-                "reconquete_revenue_total": self._company_revenue(company, today),
+                # A daily pass takes the total from the clients' stored revenue (no
+                # order read); the full pass recomputes it from the documents.
+                "reconquete_revenue_total": (
+                    self._company_revenue(company, today) if full else self._stored_revenue(company)
+                ),
                 "reconquete_pass_is_full": full,
                 # An hour of margin: a document written by a transaction still open
                 # now keeps its earlier write date, and must be seen next time.
@@ -510,6 +517,16 @@ class ReconqueteAnalysis(models.AbstractModel):
         if company.reconquete_pass_is_full:
             values["reconquete_full_analysis_date"] = today
         company.write(values)
+
+    @api.model
+    def _stored_revenue(self, company):
+        """The company's revenue as the sum of its clients' stored revenue."""
+        query = SQL(
+            "SELECT COALESCE(SUM((reconquete_revenue ->> %(key)s)::float8), 0) FROM res_partner "
+            "WHERE reconquete_revenue ? %(key)s",
+            key=str(company.id),
+        )
+        return self.env.execute_query(query)[0][0]
 
     @api.model
     def _company_revenue(self, company, today):

@@ -73,19 +73,6 @@ class ReconqueteScheduler(models.AbstractModel):
         return self.env["res.partner"].browse(client_id for (client_id,) in self.env.execute_query(query))
 
     @api.model
-    def _pending_count(self, companies, today, exclude_ids=()):
-        self.env["res.partner"].flush_model()
-        return sum(
-            self.env.execute_query(
-                SQL(
-                    "SELECT COUNT(*) FROM res_partner WHERE %s",
-                    self._pending_clients_sql(company, today, exclude_ids),
-                )
-            )[0][0]
-            for company in companies
-        )
-
-    @api.model
     def _mark_served(self, clients, company):
         """Remember that the clients' current stage entry has its activities."""
         if not clients:
