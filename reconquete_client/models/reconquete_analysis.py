@@ -190,45 +190,47 @@ class ReconqueteAnalysis(models.AbstractModel):
         message the client's contacts wrote to this company. Order and invoice
         emails are not solicitations. Needs the ``figures`` CTE before it.
         """
+        # Every lookup goes through an index of a real table (contacts by
+        # commercial partner, messages by document or author, notifications by
+        # message), never through a CTE: messages can be tens of millions.
         return SQL(
             """
-            contact AS (
-                SELECT partner.id AS contact_id, partner.commercial_partner_id AS client_id
-                  FROM res_partner AS partner
-                 WHERE %(clients_sql)s
-            ),
             last_answer AS (
-                SELECT contact.client_id, MAX(message.date) AS answered_at
-                  FROM mail_message AS message
-                  JOIN contact ON contact.contact_id = message.author_id
-                 WHERE message.message_type IN ('email', 'comment')
+                SELECT partner.commercial_partner_id AS client_id, MAX(message.date) AS answered_at
+                  FROM res_partner AS partner
+                  JOIN mail_message AS message ON message.author_id = partner.id
+                 WHERE %(clients_sql)s
+                   AND message.message_type IN ('email', 'comment')
                    AND message.record_company_id = %(company_id)s
-              GROUP BY contact.client_id
+              GROUP BY partner.commercial_partner_id
             ),
             solicitation AS (
-                SELECT contact.client_id, message.date
-                  FROM mail_message AS message
-                  JOIN contact ON contact.contact_id = message.res_id AND message.model = 'res.partner'
-                 WHERE message.record_company_id = %(company_id)s
+                SELECT partner.commercial_partner_id AS client_id, message.date
+                  FROM res_partner AS partner
+                  JOIN figures ON figures.client_id = partner.commercial_partner_id
+                  JOIN mail_message AS message
+                    ON message.model = 'res.partner'
+                   AND message.res_id = partner.id
+                   AND message.date >= figures.last_purchase + 1
+                 WHERE %(clients_sql)s
+                   AND message.record_company_id = %(company_id)s
                    AND (message.subtype_id = %(no_answer_subtype_id)s
                         OR (message.message_type IN ('comment', 'email_outgoing')
-                            AND NOT EXISTS (SELECT 1 FROM contact AS author
-                                             WHERE author.contact_id = message.author_id
-                                               AND author.client_id = contact.client_id)
+                            AND NOT EXISTS (SELECT 1 FROM res_partner AS author
+                                             WHERE author.id = message.author_id
+                                               AND author.commercial_partner_id = partner.commercial_partner_id)
                             AND EXISTS (SELECT 1 FROM mail_notification AS notification
-                                          JOIN contact AS recipient
-                                            ON recipient.contact_id = notification.res_partner_id
+                                          JOIN res_partner AS recipient
+                                            ON recipient.id = notification.res_partner_id
                                          WHERE notification.mail_message_id = message.id
                                            AND notification.notification_type = 'email'
-                                           AND recipient.client_id = contact.client_id)))
+                                           AND recipient.commercial_partner_id = partner.commercial_partner_id)))
             ),
             unanswered AS (
                 SELECT solicitation.client_id, COUNT(*) AS unanswered
                   FROM solicitation
              LEFT JOIN last_answer ON last_answer.client_id = solicitation.client_id
-             LEFT JOIN figures ON figures.client_id = solicitation.client_id
                  WHERE solicitation.date > COALESCE(last_answer.answered_at, '-infinity')
-                   AND solicitation.date >= COALESCE(figures.last_purchase + 1, '-infinity')
               GROUP BY solicitation.client_id
             )
             """,
@@ -274,7 +276,7 @@ class ReconqueteAnalysis(models.AbstractModel):
                     _logger.exception(
                         "Reconquête: analysis of %s failed for clients from id %s; they keep their previous figures",
                         company.name,
-                        company.reconquete_next_client_id,
+                        company.reconquete_next_client_id or 1,
                     )
                     self._skip_batch(company, today)
                 if not cron._commit_progress(1, remaining=remaining()):
@@ -373,7 +375,15 @@ class ReconqueteAnalysis(models.AbstractModel):
         purchases_in_range = SQL("partner.commercial_partner_id BETWEEN %s AND %s", first_id, last_id)
         clients_in_range = SQL("client.id BETWEEN %s AND %s", first_id, last_id)
         if company.reconquete_pass_is_full:
-            result = self._analyse(company, today, purchases_in_range, clients_in_range)
+            # Solicitations only change with new messages or purchases, which the
+            # daily passes re-read: a full pass counts them only the first time.
+            result = self._analyse(
+                company,
+                today,
+                purchases_in_range,
+                clients_in_range,
+                count_solicitations=not company.reconquete_full_analysis_date,
+            )
         else:
             changed_ids = self._changed_client_ids(company, today, purchases_in_range)
             reread = BatchResult(0, [])
@@ -542,13 +552,15 @@ class ReconqueteAnalysis(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _analyse(self, company, today, clients_sql, client_ids_sql):
+    def _analyse(self, company, today, clients_sql, client_ids_sql, count_solicitations=True):
         """Aggregate, classify and write the clients matched by the filters.
 
         ``clients_sql`` filters purchases on ``partner.commercial_partner_id``,
         ``client_ids_sql`` the clients on ``client.id``. Without
         ``clients_sql`` the clients are classified from their stored figures,
-        without reading their purchases.
+        without reading their purchases. Without ``count_solicitations`` the
+        stored count of unanswered solicitations is kept (counting reads the
+        messages of every contact of the batch).
         """
         Partner = self.env["res.partner"]
         # Raw SQL reads orders, invoices and partners: pending ORM writes first.
@@ -562,7 +574,7 @@ class ReconqueteAnalysis(models.AbstractModel):
         if clients_sql is None:
             rows = self._fetch_stored_figures(company, client_ids_sql)
         else:
-            rows = self._fetch_figures(company, today, thresholds, clients_sql, client_ids_sql)
+            rows = self._fetch_figures(company, today, thresholds, clients_sql, client_ids_sql, count_solicitations)
         for row in rows:
             new_values = self._evaluate(row, thresholds, today, total_revenue, stage_ids, stage_codes)
             if new_values != row["stored"]:
@@ -586,10 +598,18 @@ class ReconqueteAnalysis(models.AbstractModel):
         )
 
     @api.model
-    def _fetch_figures(self, company, today, thresholds, clients_sql, client_ids_sql):
+    def _fetch_figures(self, company, today, thresholds, clients_sql, client_ids_sql, count_solicitations=True):
         """Per client of the batch, its fresh figures and its stored values."""
         company_key = str(company.id)
         stored_columns = self._stored_columns(company)
+        if count_solicitations:
+            unanswered = SQL(", %s", self._unanswered_solicitations_query(company, clients_sql))
+            unanswered_count = SQL("COALESCE(unanswered.unanswered, 0)")
+            unanswered_join = SQL("LEFT JOIN unanswered ON unanswered.client_id = client.id")
+        else:
+            unanswered = SQL()
+            unanswered_count = self._stored_column("reconquete_unanswered_count", "int4", company)
+            unanswered_join = SQL()
         query = SQL(
             """
             WITH purchase_day AS (%(purchase_days)s),
@@ -617,23 +637,25 @@ class ReconqueteAnalysis(models.AbstractModel):
                            AS revenue
                   FROM purchase_gap
               GROUP BY client_id
-            ),
+            )
             %(unanswered)s
             SELECT client.id, client.user_id,
                    figures.purchase_days, figures.first_purchase, figures.last_purchase,
                    figures.mean_interval, figures.median_interval, figures.interval_spread, figures.revenue,
-                   COALESCE(unanswered.unanswered, 0),
+                   %(unanswered_count)s,
                    client.reconquete_strategic_override ->> %(company_key)s,
                    %(stored_columns)s
               FROM res_partner AS client
          LEFT JOIN figures ON figures.client_id = client.id
-         LEFT JOIN unanswered ON unanswered.client_id = client.id
+         %(unanswered_join)s
              WHERE %(client_ids_sql)s
                -- clients with purchases, and clients that had some (to clear them)
                AND (figures.client_id IS NOT NULL OR client.reconquete_stage_id ? %(company_key)s)
             """,
             purchase_days=self._purchase_days_query(company, clients_sql, today),
-            unanswered=self._unanswered_solicitations_query(company, clients_sql),
+            unanswered=unanswered,
+            unanswered_count=unanswered_count,
+            unanswered_join=unanswered_join,
             analysis_start=attrition_rules.months_before(today, thresholds.analysis_months),
             revenue_start=attrition_rules.months_before(today, thresholds.revenue_months),
             company_key=company_key,

@@ -57,10 +57,10 @@ class TestScheduledAction(ReconqueteCase):
         middle = self.clients[3].id
         original_analyse = ReconqueteAnalysis._analyse
 
-        def analyse_failing_second_batch(analysis, company, today, clients_sql, client_ids_sql):
+        def analyse_failing_second_batch(analysis, company, today, *args, **kwargs):
             if company == self.company and company.reconquete_next_client_id == middle:
                 raise ValueError("simulated failure of one batch")
-            return original_analyse(analysis, company, today, clients_sql, client_ids_sql)
+            return original_analyse(analysis, company, today, *args, **kwargs)
 
         with (
             patch.object(ReconqueteAnalysis, "_batch_size", middle - 1),
