@@ -34,22 +34,23 @@ class ReconqueteCase(AccountTestInvoicingCommon):
                 "taxes_id": [Command.clear()],
             }
         )
-        cls.salesman = new_test_user(
-            cls.env,
-            login="reconquete_salesman",
-            groups="sales_team.group_sale_salesman,base.group_partner_manager",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.salesman = cls._create_user(
+            "reconquete_salesman", "sales_team.group_sale_salesman,base.group_partner_manager"
         )
-        cls.sales_manager = new_test_user(
-            cls.env,
-            login="reconquete_manager",
-            groups="sales_team.group_sale_manager",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.sales_manager = cls._create_user("reconquete_manager", "sales_team.group_sale_manager")
         # Someone takes the reconquest of clients without a salesperson.
         cls.company.reconquete_default_user_id = cls.sales_manager
+
+    @classmethod
+    def _create_user(cls, login, groups):
+        """A user of the test company only, with these groups (comma-separated xml ids)."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
 
     @classmethod
     def _create_client(cls, name, **values):

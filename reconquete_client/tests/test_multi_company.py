@@ -1,6 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import ReconqueteCase
 
@@ -37,13 +36,7 @@ class TestMultiCompany(ReconqueteCase):
         client = self._create_client("Other company's client")
         self._create_orders(client, [10], company=self.other_company)
         self._analyse()
-        outsider = new_test_user(
-            self.env,
-            login="reconquete_outsider",
-            groups="sales_team.group_sale_salesman",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-        )
+        outsider = self._create_user("reconquete_outsider", "sales_team.group_sale_salesman")
         history = self.env["reconquete.stage.history"].search([("partner_id", "=", client.id)])
         self.assertEqual(len(history), 1)
         with self.assertRaises(AccessError):

@@ -5,7 +5,7 @@ from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError
 from odoo.fields import Command
-from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from .common import TODAY, ReconqueteCase
@@ -16,20 +16,8 @@ class TestReconquestActivities(ReconqueteCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.leader = new_test_user(
-            cls.env,
-            login="reconquete_leader",
-            groups="sales_team.group_sale_salesman_all_leads",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.backup = new_test_user(
-            cls.env,
-            login="reconquete_backup",
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.leader = cls._create_user("reconquete_leader", "sales_team.group_sale_salesman_all_leads")
+        cls.backup = cls._create_user("reconquete_backup", "sales_team.group_sale_salesman")
         cls.team = cls.env["crm.team"].create(
             {"name": "Field sales", "user_id": cls.leader.id, "member_ids": [Command.link(cls.salesman.id)]}
         )
@@ -236,13 +224,7 @@ class TestReconquestActivities(ReconqueteCase):
 
     def test_new_order_closes_the_reconquest_and_records_it(self):
         # A salesperson who may not edit contacts still confirms the order.
-        seller = new_test_user(
-            self.env,
-            login="reconquete_plain_seller",
-            groups="sales_team.group_sale_salesman",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-        )
+        seller = self._create_user("reconquete_plain_seller", "sales_team.group_sale_salesman")
         client = self._slipping_client(user_id=seller.id)
         self._run_scheduled_action()
         call = self._activities(client)
