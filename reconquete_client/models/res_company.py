@@ -118,16 +118,24 @@ class ResCompany(models.Model):
         help="Day of the last analysis that re-read every order; the daily runs in between re-read "
         "only the clients whose documents changed.",
     )
-    reconquete_pass_is_full = fields.Boolean(readonly=True, help="Technical: the analysis under way re-reads all.")
-    reconquete_pass_started_at = fields.Datetime(readonly=True, help="Technical: start of the analysis under way.")
+    reconquete_pass_is_full = fields.Boolean(
+        string="Analysis Under Way Re-reads All", readonly=True, help="Technical: the analysis under way re-reads all."
+    )
+    reconquete_pass_started_at = fields.Datetime(
+        string="Analysis Under Way Started At", readonly=True, help="Technical: start of the analysis under way."
+    )
     reconquete_pass_message_id = fields.Integer(
-        readonly=True, help="Technical: the last message when the analysis under way started."
+        string="Last Message at Analysis Start",
+        readonly=True,
+        help="Technical: the last message when the analysis under way started.",
     )
     reconquete_changes_since = fields.Datetime(
+        string="Documents Changed Since",
         readonly=True,
         help="Technical: documents written from this moment on are re-read by the next daily run.",
     )
     reconquete_messages_since_id = fields.Integer(
+        string="Messages Read Up To",
         readonly=True,
         help="Technical: messages after this one are re-read by the next daily run.",
     )
