@@ -52,7 +52,7 @@ trap cleanup EXIT
 echo "${ODOO_CMD[*]} -d $db -i reconquete_client --test-tags /reconquete_client --stop-after-init"
 set +e
 "${ODOO_CMD[@]}" -d "$db" --addons-path="$ROOT" -i reconquete_client \
-    --test-tags /reconquete_client --stop-after-init --http-port="${ODOO_TEST_PORT:-8169}" \
+    --test-tags /reconquete_client --stop-after-init --http-interface=127.0.0.1 --http-port="${ODOO_TEST_PORT:-8169}" \
     --log-level=test ${ODOO_ARGS:-} >"$log" 2>&1
 status=$?
 set -e
