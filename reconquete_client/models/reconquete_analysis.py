@@ -208,12 +208,19 @@ class ReconqueteAnalysis(models.AbstractModel):
                 SELECT partner.commercial_partner_id AS client_id, message.date
                   FROM res_partner AS partner
                   JOIN figures ON figures.client_id = partner.commercial_partner_id
-                  JOIN mail_message AS message
-                    ON message.model = 'res.partner'
-                   AND message.res_id = partner.id
-                   AND message.date >= figures.last_purchase + 1
+                  -- OFFSET 0 keeps this a subquery: the cheap filters drop the
+                  -- messages before the last purchase, then the EXISTS below run
+                  CROSS JOIN LATERAL (
+                        SELECT message.id, message.date, message.author_id, message.subtype_id,
+                               message.message_type
+                          FROM mail_message AS message
+                         WHERE message.model = 'res.partner'
+                           AND message.res_id = partner.id
+                           AND message.date >= figures.last_purchase + 1
+                           AND message.record_company_id = %(company_id)s
+                        OFFSET 0
+                  ) AS message
                  WHERE %(clients_sql)s
-                   AND message.record_company_id = %(company_id)s
                    AND (message.subtype_id = %(no_answer_subtype_id)s
                         OR (message.message_type IN ('comment', 'email_outgoing')
                             AND NOT EXISTS (SELECT 1 FROM res_partner AS author
