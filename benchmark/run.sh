@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# Performance benchmark of reconquete_client: one run, one results table.
+#
+#   ./benchmark/run.sh tiny     # 2k clients, about 3 minutes: a smoke test
+#   ./benchmark/run.sh S        # 100k clients, about 2M orders
+#   ./benchmark/run.sh M        # 1M clients, about 20M orders (needs hours and ~40 GB of disk)
+#
+# Writes the table to stdout and to benchmark/results/<size>.md (the figures of
+# each step stay in benchmark/results/<size>.tmp/, not committed).
+#
+# Environment:
+#   ODOO_BIN        the odoo executable (else `odoo` or `odoo-bin` on PATH)
+#   ODOO_ARGS       extra Odoo options, e.g. "--db_host=127.0.0.1 --db_user=odoo"
+#                   (psql and createdb read the usual PGHOST/PGUSER/... variables)
+#   NAIVE_CLIENTS   clients measured by the naive ORM loop (default 1000)
+#   DAILY_SHARE     share of clients with a new purchase in the daily run (default 0.01)
+#   ACTIVITIES_K    clients entering "To Win Back" for the activity step (default 1000)
+#   ADDON_REV       measure the addon as committed at this git revision (e.g. HEAD);
+#                   default: the working tree as it is when the run starts
+#   RESULTS_NAME    name of the results file (default: <size>, giving results/<size>.md)
+#   REGENERATE=1    generate the history again even if a cached one exists
+#   KEEP_DB=1       keep the measured database reconquete_bench_<size> afterwards
+set -euo pipefail
+
+size="${1:-tiny}"
+case "$size" in
+    tiny | S | M) ;;
+    *)
+        echo "usage: $0 [tiny|S|M]" >&2
+        exit 2
+        ;;
+esac
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BENCH="$ROOT/benchmark"
+# shellcheck source=tools/find_odoo.sh
+source tools/find_odoo.sh
+if [ ${#ODOO_CMD[@]} -eq 0 ]; then
+    echo "Cannot run the benchmark: $ODOO_MISSING_REASON." >&2
+    echo "Install Odoo 19 (see DEVELOPERS.md) or set ODOO_BIN, then run it again." >&2
+    exit 1
+fi
+for tool in psql python3; do
+    command -v "$tool" >/dev/null || {
+        echo "Cannot run the benchmark: '$tool' is not on PATH." >&2
+        exit 1
+    }
+done
+
+lower=$(printf '%s' "$size" | tr '[:upper:]' '[:lower:]')
+base_db=reconquete_bench_base        # sale_management + contacts, no history (kept: cheap to reuse)
+data_db="reconquete_bench_data_$lower" # + the generated history, without the addon (kept: slow to build)
+run_db="reconquete_bench_$lower"      # copy of data_db where the addon is installed and measured
+empty_db=reconquete_bench_empty       # copy of base_db: the install's fixed cost
+name="${RESULTS_NAME:-$size}"
+results="$BENCH/results/$name.tmp"
+output="$BENCH/results/$name.md"
+rm -rf "$results"
+mkdir -p "$results"
+
+# Every step of one run uses the same code: a snapshot of the addon, taken now
+# (the working tree may be edited while a long run goes on).
+addons_dir="$results/addon"
+mkdir -p "$addons_dir"
+head=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "unknown")
+if [ -n "${ADDON_REV:-}" ]; then
+    rev=$(git -C "$ROOT" rev-parse --short "$ADDON_REV")
+    git -C "$ROOT" archive "$rev" reconquete_client | tar -x -C "$addons_dir"
+    addon_source="git revision $rev"
+else
+    cp -r "$ROOT/reconquete_client" "$addons_dir/"
+    changed=$(git -C "$ROOT" status --porcelain -- reconquete_client 2>/dev/null | wc -l)
+    if [ "$changed" -eq 0 ]; then
+        addon_source="working tree, identical to HEAD $head"
+    else
+        addon_source="working tree: HEAD $head + uncommitted changes ($changed paths in git status)"
+    fi
+fi
+find "$addons_dir" -name __pycache__ -prune -exec rm -rf {} +
+addon_hash=$(cd "$addons_dir" && find reconquete_client -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+python3 -c 'import json, sys; json.dump({"source": sys.argv[1], "content_sha256": sys.argv[2]}, open(sys.argv[3], "w"))' \
+    "$addon_source" "$addon_hash" "$results/addon.json"
+
+run_started=$(date +%s)
+phase_started=""
+phase() { # print how long the previous phase took, then the new phase's title
+    local now
+    now=$(date +%s)
+    [ -z "$phase_started" ] || printf '   (took %s s)\n' "$((now - phase_started))"
+    phase_started=$now
+    printf '\n== %s  [%s]\n' "$*" "$(date -u +%H:%M:%S)"
+}
+
+sql() { # sql DB: run the SQL given on stdin, psql variables from -v
+    psql -X -q -At -v ON_ERROR_STOP=1 "$@"
+}
+db_exists() {
+    sql -d postgres -v name="$1" <<<"SELECT 1 FROM pg_database WHERE datname = :'name'" | grep -q 1
+}
+drop_db() {
+    sql -d postgres -v name="$1" <<<'DROP DATABASE IF EXISTS :"name" WITH (FORCE)'
+}
+copy_db() { # copy_db TEMPLATE NEW: a file copy, much faster than replaying WAL for a big database
+    drop_db "$2"
+    sql -d postgres -v template="$1" -v name="$2" <<<'CREATE DATABASE :"name" TEMPLATE :"template" STRATEGY FILE_COPY'
+}
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+timed() { # timed FILE COMMAND...: wall seconds and peak RSS (KiB) of COMMAND into FILE
+    local file=$1
+    shift
+    python3 - "$file" "$@" <<'PY'
+import resource, subprocess, sys, time
+
+started = time.perf_counter()
+status = subprocess.call(sys.argv[2:])
+seconds = time.perf_counter() - started
+# the odoo wrapper execs Python: the largest child is the Odoo process itself
+peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+with open(sys.argv[1], "w") as out:
+    out.write(f"{seconds:.3f} {peak_kib}\n")
+sys.exit(status)
+PY
+}
+odoo_step() { # odoo_step DB MODULE ARGS...: MODULE.main(env, ARGS) in its own `odoo shell` process
+    local db=$1 module=$2
+    shift 2
+    # shellcheck disable=SC2086
+    BENCH_DIR="$BENCH" BENCH_MODULE="$module" BENCH_ARGS="$*" "${ODOO_CMD[@]}" shell -d "$db" \
+        --addons-path="$addons_dir" --log-level=warn --http-interface=127.0.0.1 --http-port="$(free_port)" ${ODOO_ARGS:-} <<'PY'
+import importlib, os, shlex, sys
+
+sys.path.insert(0, os.environ["BENCH_DIR"])
+importlib.import_module(os.environ["BENCH_MODULE"]).main(env, shlex.split(os.environ["BENCH_ARGS"]))
+PY
+}
+install_addon() { # install_addon DB LABEL: time `odoo -i reconquete_client`, then count what it filled
+    local db=$1 label=$2 log="$results/$2.log"
+    # shellcheck disable=SC2086
+    if ! timed "$results/$label.time" "${ODOO_CMD[@]}" -d "$db" --addons-path="$addons_dir" -i reconquete_client \
+        --stop-after-init --http-interface=127.0.0.1 --http-port="$(free_port)" --log-level=warn ${ODOO_ARGS:-} >"$log" 2>&1; then
+        cat "$log" >&2
+        echo "Installing the addon on $db failed (log: $log)" >&2
+        exit 1
+    fi
+    read -r seconds peak_kib <"$results/$label.time"
+    odoo_step "$db" steps install-result "$results" "$label" "$seconds" "$peak_kib"
+}
+
+echo "Benchmark of reconquete_client, size $size, with ${ODOO_CMD[*]} ($("${ODOO_CMD[@]}" --version))"
+echo "Addon measured: $addon_source (content sha256 $addon_hash), snapshot in $addons_dir"
+df -h "$BENCH" | tail -1 | awk '{print "Disk: " $4 " free on " $6}'
+
+phase "Base database $base_db (sale_management, contacts)"
+if db_exists "$base_db"; then
+    echo "reusing $base_db"
+else
+    # shellcheck disable=SC2086
+    "${ODOO_CMD[@]}" -d "$base_db" -i sale_management,contacts --stop-after-init --http-interface=127.0.0.1 --http-port="$(free_port)" \
+        --log-level=warn ${ODOO_ARGS:-}
+fi
+
+phase "History $data_db"
+version=$(sed -n 's/^GENERATOR_VERSION = "\(.*\)"/\1/p' "$BENCH/generate.py")
+cached=""
+if [ "${REGENERATE:-0}" != 1 ] && db_exists "$data_db"; then
+    cached=$(sql -d "$data_db" <<<"SELECT value FROM bench_meta WHERE key = 'version'" 2>/dev/null || true)
+fi
+if [ -n "$cached" ] && [ "$cached" = "$version" ]; then
+    echo "reusing the history generated earlier in $data_db (REGENERATE=1 to build it again)"
+else
+    copy_db "$base_db" "$data_db"
+    odoo_step "$data_db" generate "$size"
+fi
+# A production database is vacuumed and analysed; cheap when already done.
+sql -d "$data_db" <<<"VACUUM ANALYZE"
+odoo_step "$data_db" steps facts "$results"
+
+phase "Install on a database without history (fixed cost)"
+copy_db "$base_db" "$empty_db"
+install_addon "$empty_db" install_empty
+drop_db "$empty_db"
+
+phase "Install on the history (the install hook analyses every client)"
+copy_db "$data_db" "$run_db"
+install_addon "$run_db" install_history
+
+phase "Full recompute"
+odoo_step "$run_db" steps prepare-full "$results"
+sql -d "$run_db" <<<"VACUUM ANALYZE res_partner"
+odoo_step "$run_db" steps analyse "$results" full
+
+phase "Re-run the same day, nothing changed"
+odoo_step "$run_db" steps analyse "$results" rerun
+
+phase "Diagnostic: the addon's aggregation query, batched vs in one query (read only)"
+odoo_step "$run_db" steps batch-probe "$results"
+
+phase "Raw single SQL pass (the floor), compared with the addon"
+odoo_step "$run_db" steps floor "$results" floor
+
+phase "Naive ORM per-client loop on ${NAIVE_CLIENTS:-1000} clients, compared with the addon"
+odoo_step "$run_db" steps naive "$results" "${NAIVE_CLIENTS:-1000}"
+
+phase "Nightly scheduled action, daily pass, nobody bought"
+odoo_step "$run_db" steps cron "$results" daily_quiet daily
+
+phase "Nightly scheduled action, daily pass: ${DAILY_SHARE:-0.01} of the clients bought today"
+odoo_step "$run_db" steps prepare-daily "$results" "${DAILY_SHARE:-0.01}"
+odoo_step "$run_db" steps cron "$results" daily daily
+odoo_step "$run_db" steps floor "$results" floor_after_daily
+
+phase "Nightly scheduled action, full pass (restarted analysis, commit per batch)"
+odoo_step "$run_db" steps cron "$results" cron full
+
+phase "Activity creation for ${ACTIVITIES_K:-1000} clients entering To Win Back"
+odoo_step "$run_db" steps activities "$results" "${ACTIVITIES_K:-1000}"
+
+phase "Report"
+odoo_step "$run_db" steps report "$results" "$size" "$output"
+if [ "${KEEP_DB:-0}" != 1 ]; then
+    drop_db "$run_db"
+fi
+phase "Done in $(($(date +%s) - run_started)) s; table in $output"

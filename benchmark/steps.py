@@ -1,0 +1,849 @@
+"""The benchmark's steps, each run by run.sh in its own ``odoo shell`` process.
+
+``main(env, [STEP, RESULTS_DIR, ...])`` runs one step and writes its figures to
+``RESULTS_DIR/<label>.json``; the ``report`` step turns them into one Markdown
+table. A step measures wall time, SQL statements (``odoo.sql_db.sql_counter``),
+rows written and the process's peak resident memory during the step.
+
+Steps:
+  facts            describe the dataset and the machine
+  install-result   count what the install hook filled (install itself is timed by run.sh)
+  prepare-full     purchases of company B from invoices; empty every stored figure
+  analyse LABEL    ``_analyse_all_companies()`` then commit (full, rerun, daily)
+  cron LABEL MODE  ``_cron_analyse()`` on a new night, commit per batch: MODE ``full`` after a
+                   restart, ``daily`` with the previous pass dated yesterday
+  batch-probe      diagnostic: the addon's aggregation per batch of ids vs in one query (read only)
+  prepare-daily    a new purchase today for 1% of the clients that buy
+  floor LABEL      the raw single SQL pass (no Python, no write), compared with what is stored
+  naive N          per-client ORM loop on N clients, compared with what is stored
+  activities K     activity creation for K clients entering "To Win Back", then a second run
+  report SIZE      the Markdown table, to stdout and results/<SIZE>.md
+"""
+
+import argparse
+import calendar
+import itertools
+import json
+import os
+import platform
+import statistics
+import time
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import generate
+
+import odoo
+from odoo import fields
+from odoo.tools import SQL
+
+# Figures compared across implementations, with how they are read from the
+# company-dependent jsonb columns of res_partner.
+COMPARED = (
+    ("purchase_days", "reconquete_purchase_days", "int4"),
+    ("first_purchase", "reconquete_first_purchase_date", "date"),
+    ("last_purchase", "reconquete_last_purchase_date", "date"),
+    ("mean_interval", "reconquete_mean_interval", "float8"),
+    ("median_interval", "reconquete_median_interval", "float8"),
+    ("revenue", "reconquete_revenue", "float8"),
+)
+MISMATCH_EXAMPLES = 5
+
+
+# ----------------------------------------------------------------------
+# Measuring
+# ----------------------------------------------------------------------
+
+
+def rss_kib():
+    """Current and peak resident memory of this process, in KiB (Linux)."""
+    values = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _sep, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0])
+    return values["VmRSS"], values["VmHWM"]
+
+
+def reset_peak_rss():
+    """Restart the kernel's peak RSS from the current RSS.
+
+    Loading the registry costs a few hundred MB that every step pays alike;
+    after the reset the peak shows what the measured step itself needs.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def measure(env, work):
+    """Run ``work()`` (which commits) and return its figures with time, statements, memory."""
+    env.invalidate_all()
+    reset = reset_peak_rss()
+    rss_before, _peak = rss_kib()
+    statements = odoo.sql_db.sql_counter
+    started = time.perf_counter()
+    result = work()
+    seconds = time.perf_counter() - started
+    statements = odoo.sql_db.sql_counter - statements
+    _rss, peak = rss_kib()
+    return {
+        **result,
+        "seconds": round(seconds, 3),
+        "statements": statements,
+        "rss_before_mib": round(rss_before / 1024, 1),
+        "peak_rss_mib": round(peak / 1024, 1),
+        "peak_is_step_only": reset,
+    }
+
+
+def save(results_dir, label, figures):
+    path = Path(results_dir) / f"{label}.json"
+    path.write_text(json.dumps(figures, indent=1, default=str))
+    print(f"[{label}] {json.dumps(figures, default=str)}", flush=True)
+
+
+# ----------------------------------------------------------------------
+# What the addon stored, and comparing with it
+# ----------------------------------------------------------------------
+
+
+def stored_figures(env):
+    """{(company id, client id): figures} as the addon stored them, clients with a purchase only."""
+    stored = {}
+    for company in env["res.company"].search([]):  # pylint: disable=no-search-all
+        key = str(company.id)
+        columns = SQL(", ").join(
+            SQL("(%s ->> %s)::%s", SQL.identifier(column), key, SQL(sql_type)) for _name, column, sql_type in COMPARED
+        )
+        env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM res_partner WHERE reconquete_last_purchase_date ? %s",
+                columns,
+                key,
+            )
+        )
+        for client_id, *values in env.cr.fetchall():
+            stored[company.id, client_id] = normalise(dict(zip((name for name, *_ in COMPARED), values, strict=True)))
+    return stored
+
+
+def normalise(figures):
+    """Empty figures read as 0 (the addon stores no key for 0), floats as floats."""
+    return {
+        "purchase_days": figures["purchase_days"] or 0,
+        "first_purchase": figures["first_purchase"],
+        "last_purchase": figures["last_purchase"],
+        "mean_interval": None if figures["mean_interval"] is None else float(figures["mean_interval"]),
+        "median_interval": None if figures["median_interval"] is None else float(figures["median_interval"]),
+        "revenue": float(figures["revenue"] or 0),
+    }
+
+
+def compare(expected, stored, keys=None):
+    """Count the (company, client) pairs whose figures differ; ``keys`` limits it to a subset."""
+    keys = set(expected) | set(stored) if keys is None else set(keys)
+    by_figure, examples, pairs = {}, [], 0
+    for key in sorted(keys):
+        mine, theirs = expected.get(key), stored.get(key)
+        if mine == theirs:
+            continue
+        if mine is None or theirs is None:
+            differing = ["client_missing_on_one_side"]
+        else:
+            differing = [name for name in mine if not _same(mine[name], theirs[name])]
+            if not differing:
+                continue
+        pairs += 1
+        for name in differing:
+            by_figure[name] = by_figure.get(name, 0) + 1
+        if len(examples) < MISMATCH_EXAMPLES:
+            examples.append({"company_client": key, "expected": mine, "stored": theirs})
+    return {"compared": len(keys), "mismatching_pairs": pairs, "mismatches_by_figure": by_figure, "examples": examples}
+
+
+def _same(mine, theirs):
+    if isinstance(mine, float) and isinstance(theirs, float):
+        return abs(mine - theirs) < 1e-6  # both rounded to the stored precision: only float noise allowed
+    return mine == theirs
+
+
+def windows(company, today):
+    """Start of the analysis and revenue windows, as the product contract defines them."""
+    return months_before(today, company.reconquete_analysis_months), months_before(
+        today, company.reconquete_revenue_months
+    )
+
+
+def months_before(day, months):
+    """The same day ``months`` earlier, clamped to the month's end (as PostgreSQL's date - interval)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+# ----------------------------------------------------------------------
+# Steps
+# ----------------------------------------------------------------------
+
+
+def step_facts(env, args):
+    figures = generate.facts(env)
+    figures["run_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    env.cr.execute("SHOW server_version")
+    figures["postgresql"] = env.cr.fetchone()[0]
+    for setting in ("shared_buffers", "work_mem", "max_parallel_workers_per_gather"):
+        env.cr.execute(SQL("SELECT current_setting(%s)", setting))
+        figures[setting] = env.cr.fetchone()[0]
+    figures["cores"] = os.cpu_count()
+    with open("/proc/meminfo") as meminfo:
+        figures["ram_gib"] = round(int(meminfo.readline().split()[1]) / 1024 / 1024, 1)
+    with open("/proc/cpuinfo") as cpuinfo:
+        cpu = [line for line in cpuinfo if line.startswith("model name")]
+    figures["cpu"] = cpu[0].split(":", 1)[1].strip() if cpu else platform.processor()
+    figures["odoo"] = odoo.release.version
+    figures["python"] = platform.python_version()
+    save(args.results, "facts", figures)
+
+
+def step_install_result(env, args):
+    """What the install hook wrote: clients with figures, per company, and history lines."""
+    filled = {}
+    for company in env["res.company"].search([]):  # pylint: disable=no-search-all
+        env.cr.execute(SQL("SELECT COUNT(*) FROM res_partner WHERE reconquete_stage_id ? %s", str(company.id)))
+        filled[company.name] = env.cr.fetchone()[0]
+    env.cr.execute("SELECT COUNT(*) FROM reconquete_stage_history")
+    figures = {
+        "seconds": float(args.seconds),
+        "peak_rss_mib": round(int(args.rss_kib) / 1024, 1),
+        "rows_written": sum(filled.values()),
+        "filled_per_company": filled,
+        "history_lines": env.cr.fetchone()[0],
+    }
+    save(args.results, args.label, figures)
+
+
+def step_prepare_full(env, args):
+    """Company B counts invoices; every stored figure is emptied for a full recompute."""
+    company_b = env["res.company"].browse(_template_ids(env)["company_b"])
+    company_b.reconquete_purchase_source = "invoice"
+    env.flush_all()
+    assignments = SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in _figure_columns(env))
+    env.cr.execute(SQL("UPDATE res_partner SET %s WHERE reconquete_stage_id IS NOT NULL", assignments))
+    cleared = env.cr.rowcount
+    env.cr.execute("DELETE FROM reconquete_stage_history")
+    # As on a first install: the full pass also counts the unanswered solicitations.
+    env["res.company"].search([]).write(  # pylint: disable=no-search-all
+        {"reconquete_analysis_date": False, "reconquete_next_client_id": 0, "reconquete_full_analysis_date": False}
+    )
+    env.cr.commit()
+    env.invalidate_all()
+    save(args.results, "prepare_full", {"cleared_clients": cleared, "company_b_source": "invoice"})
+
+
+def stages_entered(env, last_history_id):
+    """{stage code: clients} of the stage changes recorded after ``last_history_id``."""
+    env.cr.execute(
+        SQL(
+            """SELECT stage.code, COUNT(*) FROM reconquete_stage_history AS line
+                 JOIN reconquete_stage AS stage ON stage.id = line.stage_to_id
+                WHERE line.id > %s GROUP BY stage.code ORDER BY stage.code""",
+            last_history_id,
+        )
+    )
+    return dict(env.cr.fetchall())
+
+
+def step_analyse(env, args):
+    """The addon's full analysis of every company, as the install hook and a daily run do."""
+    analysis = env["reconquete.analysis"]
+    env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM reconquete_stage_history")
+    last_history_id = env.cr.fetchone()[0]
+
+    def work():
+        written = analysis._analyse_all_companies()
+        env.cr.commit()
+        return {"rows_written": written}
+
+    figures = measure(env, work)
+    env.cr.execute("SELECT COUNT(*) FROM reconquete_stage_history")
+    figures["history_lines"] = env.cr.fetchone()[0]
+    # Which stages the clients of this step entered (won back clients cost more than others)
+    figures["stages_entered"] = stages_entered(env, last_history_id)
+    figures["batch_size"] = analysis._batch_size
+    figures["batches_per_company"] = (analysis._last_partner_id() - 1) // analysis._batch_size + 1
+    save(args.results, args.label, figures)
+
+
+def step_cron(env, args):
+    """The scheduled action's method on a new night, one commit per batch.
+
+    ``full``: every company from scratch (settings changed, or the weekly full
+    pass). ``daily``: the previous pass is dated yesterday, as after a normal
+    night, so the job re-reads only the clients whose documents changed since.
+    """
+    analysis = env["reconquete.analysis"]
+    companies = env["res.company"].search([])  # pylint: disable=no-search-all
+    if args.mode == "full":
+        analysis._restart_analysis(companies)
+    else:
+        companies.write({"reconquete_analysis_date": fields.Date.today() - timedelta(days=1)})
+    env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM reconquete_stage_history")
+    last_history_id = env.cr.fetchone()[0]
+    env.cr.commit()
+    # _cron_analyse returns nothing: count the rows its batches write by wrapping
+    # the batch method of this process's model class (measurement only).
+    model_class = type(analysis)
+    analyse_next_batch = model_class._analyse_next_batch
+    written = []
+
+    def counting_batch(self, company, today):
+        result = analyse_next_batch(self, company, today)
+        written.append(result.written)
+        return result
+
+    model_class._analyse_next_batch = counting_batch
+
+    def work():
+        analysis._cron_analyse()
+        env.cr.commit()
+        return {"rows_written": sum(written), "batches": len(written)}
+
+    figures = measure(env, work)
+    figures["full_passes"] = companies.mapped("reconquete_pass_is_full")
+    figures["stages_entered"] = stages_entered(env, last_history_id)
+    save(args.results, args.label, figures)
+
+
+def step_batch_probe(env, args):
+    """Diagnostic: the addon's aggregation query per batch of ids vs one query for all clients.
+
+    Read only (nothing is written): ``_fetch_figures`` over the batches that
+    ``_analyse_all_companies`` walks, then the same query with no id filter.
+    Tells what the batching by partner id costs on top of the query itself.
+    """
+    analysis = env["reconquete.analysis"]
+    today = fields.Date.today()
+    last_id = analysis._last_partner_id()
+    batch = analysis._batch_size
+    figures = {"batch_size": batch}
+    for company in env["res.company"].search([]):  # pylint: disable=no-search-all
+        thresholds = company._reconquete_thresholds()
+
+        def fetch(clients_sql, client_ids_sql, company=company, thresholds=thresholds):
+            return sum(1 for _row in analysis._fetch_figures(company, today, thresholds, clients_sql, client_ids_sql))
+
+        def batched(company=company, fetch=fetch):
+            rows = 0
+            for first in range(1, last_id + 1, batch):
+                last = first + batch - 1
+                rows += fetch(
+                    SQL("partner.commercial_partner_id BETWEEN %s AND %s", first, last),
+                    SQL("client.id BETWEEN %s AND %s", first, last),
+                )
+            return {"rows": rows, "batches": (last_id - 1) // batch + 1}
+
+        def whole(fetch=fetch):
+            return {"rows": fetch(SQL("TRUE"), SQL("TRUE"))}
+
+        try:
+            figures[company.name] = {"batched": measure(env, batched), "one_query": measure(env, whole)}
+        except (AttributeError, TypeError) as error:  # the addon's private API changed
+            figures[company.name] = {"error": repr(error)}
+    env.cr.rollback()
+    save(args.results, "batch_probe", figures)
+
+
+def step_prepare_daily(env, args):
+    orders, invoices = generate.add_daily_purchases(env, float(args.share))
+    env.cr.commit()
+    save(args.results, "prepare_daily", {"new_orders": orders, "new_invoices": invoices, "share": args.share})
+
+
+def floor_query(env, today):
+    """One statement: every client of every company, rolled up, gaps, mean, median, revenue.
+
+    Purchase days and credit-note-only days are told apart by ``is_purchase``;
+    gaps are taken between purchase days only (the window partition includes
+    it), revenue over all days.
+    """
+    companies = env["res.company"].search([])  # pylint: disable=no-search-all
+    by_source = {
+        source: companies.filtered(lambda c, s=source: c.reconquete_purchase_source == s).ids
+        for source in ("sale", "invoice")
+    }
+    company_windows = SQL(", ").join(
+        SQL("(%s, %s::date, %s::date)", company.id, *windows(company, today)) for company in companies
+    )
+    return SQL(
+        """
+        WITH document AS (
+            SELECT sale.company_id, partner.commercial_partner_id AS client_id, sale.date_order::date AS day,
+                   sale.amount_untaxed / COALESCE(NULLIF(sale.currency_rate, 0), 1) AS amount, TRUE AS is_purchase
+              FROM sale_order AS sale
+              JOIN res_partner AS partner ON partner.id = sale.partner_id
+             WHERE sale.company_id = ANY(%(sale_companies)s) AND sale.state = 'sale'
+               AND sale.date_order < %(tomorrow)s
+         UNION ALL
+            SELECT move.company_id, partner.commercial_partner_id, move.invoice_date, move.amount_untaxed_signed,
+                   move.move_type = 'out_invoice' AND move.payment_state IS DISTINCT FROM 'reversed'
+              FROM account_move AS move
+              JOIN res_partner AS partner ON partner.id = move.partner_id
+             WHERE move.company_id = ANY(%(invoice_companies)s) AND move.state = 'posted'
+               AND move.move_type IN ('out_invoice', 'out_refund') AND move.invoice_date <= %(today)s
+        ),
+        client_day AS (
+            SELECT company_id, client_id, day, SUM(amount) AS amount, BOOL_OR(is_purchase) AS is_purchase
+              FROM document
+          GROUP BY company_id, client_id, day
+        ),
+        gap AS (
+            SELECT client_day.*, since, revenue_since,
+                   day - LAG(day) OVER (PARTITION BY client_day.company_id, client_id, is_purchase ORDER BY day)
+                       AS gap,
+                   LAG(day) OVER (PARTITION BY client_day.company_id, client_id, is_purchase ORDER BY day)
+                       AS previous_day
+              FROM client_day
+              JOIN (VALUES %(company_windows)s) AS window_start(company_id, since, revenue_since)
+                ON window_start.company_id = client_day.company_id
+        )
+        SELECT company_id, client_id,
+               COUNT(*) FILTER (WHERE is_purchase AND day >= since),
+               MIN(day) FILTER (WHERE is_purchase),
+               MAX(day) FILTER (WHERE is_purchase),
+               ROUND(AVG(gap) FILTER (WHERE is_purchase AND previous_day >= since), 1),
+               ROUND((PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY gap)
+                      FILTER (WHERE is_purchase AND previous_day >= since))::numeric, 1),
+               ROUND(COALESCE(SUM(amount) FILTER (WHERE day >= revenue_since), 0), 2)
+          FROM gap
+      GROUP BY company_id, client_id
+        HAVING BOOL_OR(is_purchase)
+        """,
+        sale_companies=by_source["sale"],
+        invoice_companies=by_source["invoice"],
+        company_windows=company_windows,
+        today=today,
+        tomorrow=today + timedelta(days=1),
+    )
+
+
+def step_floor(env, args):
+    """The floor: one SQL statement computing every client's figures, nothing written."""
+    today = fields.Date.today()
+    query = floor_query(env, today)
+    env.flush_all()
+
+    def work():
+        env.cr.execute(query)
+        rows = env.cr.fetchall()
+        return {"rows": rows}
+
+    figures = measure(env, work)
+    rows = figures.pop("rows")
+    expected = {
+        (company_id, client_id): normalise(dict(zip((name for name, *_ in COMPARED), values, strict=True)))
+        for company_id, client_id, *values in rows
+    }
+    figures["clients_aggregated"] = len(expected)
+    figures["rows_written"] = 0
+    figures["correctness"] = compare(expected, stored_figures(env))
+    save(args.results, args.label, figures)
+
+
+def naive_figures(env, client, company, today):
+    """One client's figures the way typical modules compute them: ORM search, Python loop.
+
+    Purchases of the client and its contacts (``child_of``), in the company's
+    purchase source; amounts in company currency.
+    """
+    analysis_start, revenue_start = windows(company, today)
+    days = {}  # day: [amount, is purchase]
+    if company.reconquete_purchase_source == "sale":
+        orders = env["sale.order"].search(
+            [
+                ("partner_id", "child_of", client.id),
+                ("company_id", "=", company.id),
+                ("state", "=", "sale"),
+                ("date_order", "<", today + timedelta(days=1)),
+            ]
+        )
+        for order in orders:
+            day = days.setdefault(order.date_order.date(), [Decimal(0), False])
+            day[0] += Decimal(str(order.amount_untaxed)) / Decimal(str(order.currency_rate or 1))
+            day[1] = True
+    else:
+        moves = env["account.move"].search(
+            [
+                ("partner_id", "child_of", client.id),
+                ("company_id", "=", company.id),
+                ("state", "=", "posted"),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("invoice_date", "<=", today),
+            ]
+        )
+        for move in moves:
+            day = days.setdefault(move.invoice_date, [Decimal(0), False])
+            day[0] += Decimal(str(move.amount_untaxed_signed))
+            day[1] = day[1] or (move.move_type == "out_invoice" and move.payment_state != "reversed")
+    purchase_days = sorted(day for day, (_amount, is_purchase) in days.items() if is_purchase)
+    if not purchase_days:
+        return None
+    gaps = [(day - previous).days for previous, day in itertools.pairwise(purchase_days) if previous >= analysis_start]
+    revenue = sum((amount for day, (amount, _p) in days.items() if day >= revenue_start), Decimal(0))
+    return {
+        "purchase_days": sum(1 for day in purchase_days if day >= analysis_start),
+        "first_purchase": purchase_days[0],
+        "last_purchase": purchase_days[-1],
+        "mean_interval": _round(Decimal(sum(gaps)) / len(gaps), "0.1") if gaps else None,
+        "median_interval": _round(Decimal(str(statistics.median(gaps))), "0.1") if gaps else None,
+        "revenue": _round(revenue, "0.01"),
+    }
+
+
+def _round(value, quantum):
+    # PostgreSQL's ROUND(numeric) rounds halves away from zero, Python's round() to even.
+    return float(value.quantize(Decimal(quantum), rounding=ROUND_HALF_UP))
+
+
+def step_naive(env, args):
+    """Baseline: per-client ORM loop on a subset, then scaled per client to the whole base."""
+    today = fields.Date.today()
+    env.cr.execute("SELECT client_id FROM bench_client ORDER BY client_id")
+    all_clients = [client_id for (client_id,) in env.cr.fetchall()]
+    step = max(1, len(all_clients) // int(args.clients))
+    subset = all_clients[::step][: int(args.clients)]
+    companies = env["res.company"].search([])  # pylint: disable=no-search-all
+
+    def work():
+        computed = {}
+        for client in env["res.partner"].browse(subset):
+            for company in companies:
+                figures = naive_figures(env, client, company, today)
+                if figures:
+                    computed[company.id, client.id] = figures
+        return {"computed": computed}
+
+    figures = measure(env, work)
+    computed = figures.pop("computed")
+    keys = [(company.id, client_id) for client_id in subset for company in companies]
+    figures["clients_measured"] = len(subset)
+    figures["clients_total"] = len(all_clients)
+    scale = len(all_clients) / len(subset)
+    figures["extrapolated_seconds"] = round(figures["seconds"] * scale, 1)
+    figures["extrapolated_statements"] = round(figures["statements"] * scale)
+    figures["rows_written"] = 0
+    figures["correctness"] = compare(computed, stored_figures(env), keys=keys)
+    save(args.results, "naive", figures)
+
+
+def step_activities(env, args):
+    """Activity creation for K clients that entered "To Win Back": the job's second phase.
+
+    The install marks every stage entered at install as served (no flood of
+    activities); K of the clients to win back are marked unserved again, as
+    if they had entered the stage tonight, then the scheduling phase of the
+    scheduled action runs as it does after the analysis: batches of clients,
+    one commit each. A second run must create nothing.
+    """
+    k = int(args.k)
+    company = env["res.company"].browse(_template_ids(env)["company_a"])
+    at_risk = env.ref("reconquete_client.reconquete_stage_at_risk")
+    key = str(company.id)
+    env.cr.execute(
+        SQL(
+            """UPDATE res_partner SET reconquete_activities_stage_date = reconquete_activities_stage_date - %(key)s
+                WHERE id IN (SELECT id FROM res_partner WHERE (reconquete_stage_id ->> %(key)s)::int = %(stage)s
+                              ORDER BY id LIMIT %(k)s)""",
+            key=key,
+            stage=at_risk.id,
+            k=k,
+        )
+    )
+    marked = env.cr.rowcount
+    # Generated clients have no salesperson: the default reconquest user takes them.
+    company.reconquete_default_user_id = env.ref("base.user_admin")
+    env.cr.commit()
+    scheduler = env["reconquete.scheduler"]
+    today = fields.Date.today()
+
+    def count_activities():
+        env.cr.execute(SQL("SELECT COUNT(*) FROM mail_activity WHERE reconquete_company_id = %s", company.id))
+        return env.cr.fetchone()[0]
+
+    def schedule():
+        before, batches = count_activities(), 0
+        while clients := scheduler._pending_clients(company, today):
+            scheduler._schedule_for_clients(clients, company, today)
+            env.cr.commit()
+            batches += 1
+        created = count_activities() - before
+        return {"rows_written": created, "activities_created": created, "batches": batches}
+
+    figures = measure(env, schedule)
+    figures["k"] = marked
+    figures["second_run_created"] = measure(env, schedule)["activities_created"]
+    save(args.results, "activities", figures)
+
+
+# ----------------------------------------------------------------------
+# Report
+# ----------------------------------------------------------------------
+
+
+def step_report(env, args):
+    results = Path(args.results)
+    data = {path.stem: json.loads(path.read_text()) for path in sorted(results.glob("*.json"))}
+    text = render(args.size, data)
+    print(text)
+    Path(args.output).write_text(text)
+
+
+def _fmt_seconds(value):
+    if value is None:
+        return "n/a"
+    return f"{value:.2f} s" if value < 100 else f"{value:,.0f} s ({value / 60:.1f} min)"
+
+
+def _batches(count):
+    return f"{_fmt_int(count)} batch" if count == 1 else f"{_fmt_int(count)} batches"
+
+
+def _fmt_int(value):
+    return "n/a" if value is None else f"{value:,}"
+
+
+def render(size, data):
+    facts = data.get("facts", {})
+    addon = data.get("addon", {})
+    lines = [
+        f"# Benchmark results: size {size}",
+        "",
+        f"Run on {facts.get('run_at', time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))} with "
+        f"Odoo {facts.get('odoo')}, PostgreSQL {facts.get('postgresql')} "
+        f"(shared_buffers {facts.get('shared_buffers')}, work_mem {facts.get('work_mem')}, "
+        f"parallel workers per gather {facts.get('max_parallel_workers_per_gather')}), "
+        f"Python {facts.get('python')}, {facts.get('cores')} cores ({facts.get('cpu')}), "
+        f"{facts.get('ram_gib')} GiB RAM.",
+        "",
+        f"Addon measured: {addon.get('source')} (content sha256 {addon.get('content_sha256')}).",
+        "",
+        "## Dataset",
+        "",
+        f"Generated by `benchmark/generate.py` (seed {facts.get('seed')}) on {facts.get('generated_on')}; "
+        f"database size {facts.get('db_size')}.",
+        "",
+        "| clients | never bought | in both companies | contacts | orders | confirmed | on contacts "
+        "| in foreign currency | company A / B orders | posted invoices (B) | of which reversed | credit notes (B) "
+        "| messages on clients |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| "
+        + " | ".join(
+            _fmt_int(facts.get(key))
+            for key in (
+                "clients",
+                "clients_never_bought",
+                "clients_in_both_companies",
+                "contacts",
+                "orders",
+                "orders_confirmed",
+                "orders_on_contacts",
+                "orders_foreign_currency",
+            )
+        )
+        + f" | {_fmt_int(facts.get('orders_company_a'))} / {_fmt_int(facts.get('orders_company_b'))} | "
+        + " | ".join(_fmt_int(facts.get(key)) for key in ("invoices", "invoices_reversed", "credit_notes", "messages"))
+        + " |",
+        "",
+        "Company A counts purchases from confirmed sale orders; company B from posted invoices net of "
+        "credit notes (it is switched to invoices after the install, so the install hook analyses both "
+        "companies from sale orders).",
+        "",
+        "## Figures, side by side",
+        "",
+        "| step | time | SQL statements | rows written | peak RSS of the process | notes |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def row(label, key, notes="", seconds_key="seconds", statements_key="statements"):
+        figures = data.get(key)
+        if not figures:
+            lines.append(f"| {label} | not run | | | | {notes} |")
+            return
+        peak = figures.get("peak_rss_mib")
+        memory = "n/a" if peak is None else f"{peak:,.0f} MiB"
+        if figures.get("peak_is_step_only"):
+            memory += f" (RSS before the step {figures['rss_before_mib']:,.0f} MiB; peak reset at step start)"
+        lines.append(
+            f"| {label} | {_fmt_seconds(figures.get(seconds_key))} | {_fmt_int(figures.get(statements_key))} "
+            f"| {_fmt_int(figures.get('rows_written'))} | {memory} | {notes} |"
+        )
+
+    empty = data.get("install_empty", {})
+    history = data.get("install_history", {})
+    row("install the addon on a database without history (fixed cost)", "install_empty", "whole `odoo -i` process")
+    row(
+        "install the addon on the database with the history (hook fills every client)",
+        "install_history",
+        f"whole `odoo -i` process; clients filled per company: {history.get('filled_per_company')}; "
+        f"stage history lines {_fmt_int(history.get('history_lines'))}; "
+        f"minus the fixed cost: {_fmt_seconds((history.get('seconds') or 0) - (empty.get('seconds') or 0))}",
+    )
+    full = data.get("full", {})
+    row(
+        "full recompute `_analyse_all_companies()` (figures emptied first)",
+        "full",
+        f"batches per company: {full.get('batches_per_company')} "
+        f"({_fmt_int(full.get('batch_size'))} partner ids each); "
+        f"stages entered: {full.get('stages_entered')}",
+    )
+    row("full pass again the same day, nothing changed", "rerun", "must write 0 rows")
+    quiet = data.get("daily_quiet", {})
+    row(
+        "nightly scheduled action, daily pass, nobody bought",
+        "daily_quiet",
+        f"re-reads no order, classifies every client from its stored figures; "
+        f"stages entered: {quiet.get('stages_entered')}",
+    )
+    daily = data.get("daily", {})
+    prepared = data.get("prepare_daily", {})
+    row(
+        f"nightly scheduled action, daily pass: {prepared.get('share')} of the clients bought today",
+        "daily",
+        f"{_fmt_int(prepared.get('new_orders'))} new orders (A) + {_fmt_int(prepared.get('new_invoices'))} "
+        f"new invoices (B) inserted before the run; full passes: {daily.get('full_passes')}; "
+        f"stages entered: {daily.get('stages_entered')}",
+    )
+    cron = data.get("cron", {})
+    row(
+        "nightly scheduled action, full pass (settings changed, or the weekly one), nothing changed",
+        "cron",
+        f"{_fmt_int(cron.get('batches'))} batches, one commit each through `_commit_progress`",
+    )
+    naive = data.get("naive", {})
+    row(
+        f"naive ORM per-client loop, measured on {_fmt_int(naive.get('clients_measured'))} clients x 2 companies",
+        "naive",
+        "computes only, writes nothing",
+    )
+    if naive:
+        lines.append(
+            f"| naive ORM per-client loop, **extrapolated** to {_fmt_int(naive.get('clients_total'))} clients "
+            f"| {_fmt_seconds(naive.get('extrapolated_seconds'))} (extrapolated) "
+            f"| {_fmt_int(naive.get('extrapolated_statements'))} (extrapolated) | 0 | n/a "
+            f"| measured time x {naive.get('clients_total')} / {naive.get('clients_measured')} |"
+        )
+    floor = data.get("floor", {})
+    row(
+        "raw single SQL pass (the floor): all clients, both companies",
+        "floor",
+        f"one statement, no Python rules, no write; {_fmt_int(floor.get('clients_aggregated'))} (company, client) rows",
+    )
+    probe = data.get("batch_probe", {})
+    for company, result in probe.items():
+        if not isinstance(result, dict):
+            continue
+        if "error" in result:
+            lines.append(f"| diagnostic, {company}: batched vs one query | not measured | | | | {result['error']} |")
+            continue
+        batched, whole = result["batched"], result["one_query"]
+        lines.append(
+            f"| diagnostic, {company}: the addon's aggregation query `_fetch_figures` over its "
+            f"{_batches(batched['batches'])} (read only) | {_fmt_seconds(batched['seconds'])} "
+            f"| {_fmt_int(batched['statements'])} | 0 | {batched['peak_rss_mib']:,.0f} MiB "
+            f"| the same query once for all clients: {_fmt_seconds(whole['seconds'])}, "
+            f"{_fmt_int(whole['statements'])} statements, peak {whole['peak_rss_mib']:,.0f} MiB; "
+            f"{_fmt_int(batched['rows'])} clients both ways |"
+        )
+    activities = data.get("activities", {})
+    row(
+        f'activity creation for {_fmt_int(activities.get("k"))} clients entering "To Win Back"',
+        "activities",
+        f"{_batches(activities.get('batches'))} of 500, one commit each; "
+        f"a second run created {_fmt_int(activities.get('second_run_created'))}",
+    )
+
+    lines += [
+        "",
+        "## Correctness",
+        "",
+        "| comparison | (company, client) pairs compared | mismatches |",
+        "|---|---|---|",
+    ]
+    for label, key in (
+        ("raw SQL pass vs addon, after the full recompute", "floor"),
+        ("naive ORM loop vs addon (subset), after the full recompute", "naive"),
+        ("raw SQL pass vs addon, after the daily run", "floor_after_daily"),
+    ):
+        check = data.get(key, {}).get("correctness")
+        if not check:
+            lines.append(f"| {label} | not run | |")
+            continue
+        count = check["mismatching_pairs"]
+        detail = "0" if not count else f"{count} pairs; by figure: {check['mismatches_by_figure']}"
+        lines.append(f"| {label} | {_fmt_int(check['compared'])} | {detail} |")
+    examples = [
+        ex
+        for key in ("floor", "naive", "floor_after_daily")
+        for ex in data.get(key, {}).get("correctness", {}).get("examples", [])
+    ]
+    if examples:
+        lines += ["", "First mismatches:", ""] + [f"- `{json.dumps(ex, default=str)}`" for ex in examples[:10]]
+    lines += [
+        "",
+        "Compared figures: purchase days, first and last purchase, mean and median interval, revenue "
+        "(half-up rounding to the stored precision on both sides).",
+        "",
+        "## Notes",
+        "",
+        "- Each step ran in its own `odoo shell` process; time is wall time of the step including its commit. "
+        "SQL statements are the `odoo.sql_db.sql_counter` delta. The install lines are the whole `odoo -i` "
+        "process (wall time, and its peak RSS from `getrusage`, registry loading included).",
+        "- Peak RSS: for the shell steps the kernel's peak is reset after the registry is loaded, so it is the "
+        "peak during the step (the RSS before the step is given).",
+        "- The naive loop computes the figures of each client with `search([('partner_id', 'child_of', id), ...])` "
+        "and Python; it writes nothing, so it is a lower bound of what a stored-compute module costs.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _template_ids(env):
+    env.cr.execute("SELECT key, record_id FROM bench_template")
+    return dict(env.cr.fetchall())
+
+
+def _figure_columns(env):
+    # Imported late: the addon is not installed when the first steps run.
+    from odoo.addons.reconquete_client.models.reconquete_analysis import FIGURE_NAMES
+
+    return FIGURE_NAMES
+
+
+STEPS = {
+    "facts": (step_facts, []),
+    "install-result": (step_install_result, ["label", "seconds", "rss_kib"]),
+    "prepare-full": (step_prepare_full, []),
+    "analyse": (step_analyse, ["label"]),
+    "cron": (step_cron, ["label", "mode"]),
+    "batch-probe": (step_batch_probe, []),
+    "prepare-daily": (step_prepare_daily, ["share"]),
+    "floor": (step_floor, ["label"]),
+    "naive": (step_naive, ["clients"]),
+    "activities": (step_activities, ["k"]),
+    "report": (step_report, ["size", "output"]),
+}
+
+
+def main(env, argv):
+    parser = argparse.ArgumentParser(prog="steps")
+    commands = parser.add_subparsers(dest="step", required=True)
+    for name, (_function, arguments) in STEPS.items():
+        command = commands.add_parser(name)
+        command.add_argument("results")
+        for argument in arguments:
+            command.add_argument(argument)
+    args = parser.parse_args(argv)
+    STEPS[args.step][0](env, args)
