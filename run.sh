@@ -5,7 +5,8 @@
 #   ./run.sh            # database "reconquete_demo", created on first run
 #
 # Environment: ODOO_BIN (the odoo executable, else `odoo` on PATH),
-# RECONQUETE_DB (database name), ODOO_ARGS (extra Odoo options), PORT.
+# RECONQUETE_DB (database name), ODOO_ARGS (extra Odoo options), PORT,
+# HTTP_INTERFACE (127.0.0.1; 0.0.0.0 to reach Odoo from another machine).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -24,4 +25,4 @@ fi
 echo "Odoo on http://localhost:${PORT:-8069} (database $db, login admin / admin)"
 # shellcheck disable=SC2086
 exec "${ODOO_CMD[@]}" -d "$db" --addons-path="$ROOT" "${init[@]}" \
-    --http-port="${PORT:-8069}" --db-filter="^${db}\$" ${ODOO_ARGS:-}
+    --http-interface="${HTTP_INTERFACE:-127.0.0.1}" --http-port="${PORT:-8069}" --db-filter="^${db}\$" ${ODOO_ARGS:-}
