@@ -11,6 +11,8 @@ read-only here except the manager's strategic override.
 
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
@@ -326,7 +328,7 @@ class ResPartner(models.Model):
         scheduler = self.env["reconquete.scheduler"]
         created = scheduler._schedule_manually(self.commercial_partner_id, self.env.company)
         message = self.env._(
-            "%(count)s reconquest activities scheduled for %(clients)s clients.",
+            "Reconquest activities scheduled: %(count)s (selected clients: %(clients)s).",
             count=len(created),
             clients=len(self.commercial_partner_id),
         )
@@ -401,5 +403,6 @@ class ResPartner(models.Model):
             )
         # sudo: the fields are read-only in forms, only this path changes them.
         self.sudo().write(values)
-        for partner in self:
-            partner.message_post(body=body, subtype_xmlid="mail.mt_note")
+        # One batch of notes, signed by the user, whatever the number of clients.
+        note = Markup("<p>%s</p>") % body
+        self._message_log_batch(dict.fromkeys(self.ids, note), author_id=self.env.user.partner_id.id)
