@@ -9,7 +9,8 @@
 # each step stay in benchmark/results/<size>.tmp/, not committed).
 #
 # Environment:
-#   ODOO_BIN        the odoo executable (else `odoo` or `odoo-bin` on PATH)
+#   ODOO_BIN        the odoo executable (else `odoo` or `odoo-bin` on PATH, else the
+#                   private Odoo of ./test.sh under .odoo/, see README)
 #   ODOO_ARGS       extra Odoo options, e.g. "--db_host=127.0.0.1 --db_user=odoo"
 #                   (psql and createdb read the usual PGHOST/PGUSER/... variables)
 #   NAIVE_CLIENTS   clients measured by the naive ORM loop (default 1000)
@@ -33,13 +34,9 @@ esac
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 BENCH="$ROOT/benchmark"
-# shellcheck source=tools/find_odoo.sh
-source tools/find_odoo.sh
-if [ ${#ODOO_CMD[@]} -eq 0 ]; then
-    echo "Cannot run the benchmark: $ODOO_MISSING_REASON." >&2
-    echo "Install Odoo 19 (see DEVELOPERS.md) or set ODOO_BIN, then run it again." >&2
-    exit 1
-fi
+# shellcheck source=tools/odoo_env.sh
+source tools/odoo_env.sh
+odoo_env_odoo  # an installed Odoo 19, else the private one of ./test.sh
 for tool in psql python3; do
     command -v "$tool" >/dev/null || {
         echo "Cannot run the benchmark: '$tool' is not on PATH." >&2
