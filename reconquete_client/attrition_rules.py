@@ -1,14 +1,17 @@
 """Attrition rules: where a client stands against its own buying rhythm.
 
-The daily analysis aggregates purchases in SQL, then asks these functions
-which stage each client is in and whether it is strategic. They know nothing
-of Odoo on purpose: the whole product contract reads in one sitting and is
-tested without a database (see ``tests/`` at the repository root).
+The daily analysis aggregates purchases in SQL, then asks ``assess`` which
+stage each client is in, whether it is strategic, and on which day that can
+change with no new purchase. They know nothing of Odoo on purpose: the whole
+product contract reads in one sitting and is tested without a database (see
+``tests/`` at the repository root). The stage codes live here only: the
+analysis, the reports and the stage records all take them from this module.
 """
 
 import calendar
+import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 NEW = "new"
@@ -17,9 +20,10 @@ WATCH = "watch"
 AT_RISK = "at_risk"
 LOST = "lost"
 WON_BACK = "won_back"
-STAGE_CODES = (NEW, ACTIVE, WATCH, AT_RISK, LOST, WON_BACK)
 # A purchase made while in one of these stages is a reconquest.
 RISK_STAGES = (AT_RISK, LOST)
+# Stages of a client still buying as usual (active clients, for the attrition rate).
+LIVING_STAGES = (NEW, ACTIVE, WATCH, WON_BACK)
 
 # Why a client is strategic (stored on the client, shown to the user).
 REASON_SHARE = "revenue_share"
@@ -62,7 +66,30 @@ class Rhythm:
     first_purchase: date | None = None
     last_purchase: date | None = None
     mean_interval: float | None = None
+    median_interval: float | None = None
     interval_spread: float | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the rules say of one client on one day (``assess``).
+
+    ``watch_date``, ``alert_date`` and ``lost_date`` are the first days of
+    silence past each threshold; ``next_review`` is the first day after
+    ``today`` on which the stage or the strategic flag changes if the client
+    buys nothing (None: never), so that a nightly run only looks at the
+    clients due that day.
+    """
+
+    stage: str | None = None
+    stage_date: date | None = None
+    reference_interval: float | None = None
+    expected_date: date | None = None
+    watch_date: date | None = None
+    alert_date: date | None = None
+    lost_date: date | None = None
+    next_review: date | None = None
+    strategic_reason: str | None = None
 
 
 @lru_cache(maxsize=256)  # called for every client with the same few arguments
@@ -72,6 +99,15 @@ def months_before(day, months):
     year, month = divmod(month_index, 12)
     month += 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@lru_cache(maxsize=8192)  # a few thousand distinct first purchases per company
+def first_day_after(start, months):
+    """The first day ``d`` with ``months_before(d, months) > start``: when ``start`` leaves a window."""
+    day = months_before(start, -months)
+    while months_before(day, months) <= start:
+        day += timedelta(days=1)
+    return day
 
 
 def has_own_rhythm(rhythm, thresholds):
@@ -84,6 +120,18 @@ def reference_interval(rhythm, thresholds):
     if has_own_rhythm(rhythm, thresholds):
         return rhythm.mean_interval
     return float(thresholds.default_interval)
+
+
+def threshold_dates(rhythm, thresholds):
+    """(watch, alert, lost): the first day of silence past each threshold."""
+    interval = reference_interval(rhythm, thresholds)
+    alert_days = math.floor(interval * thresholds.at_risk_factor)
+    last = rhythm.last_purchase
+    return (
+        last + timedelta(days=math.floor(interval * thresholds.watch_factor) + 1),
+        last + timedelta(days=alert_days + 1),
+        last + timedelta(days=max(thresholds.lost_days, alert_days) + 1),
+    )
 
 
 def classify(rhythm, thresholds, today, previous_stage=None, previous_stage_date=None, unanswered=0):
@@ -142,3 +190,60 @@ def strategic_reason(rhythm, revenue_share, thresholds, today, override=OVERRIDE
     if long_relationship:
         return REASON_RELATIONSHIP
     return None
+
+
+def assess(rhythm, thresholds, today, revenue_share=0.0, previous=(None, None), unanswered=0, override=OVERRIDE_AUTO):
+    """Everything the analysis stores for one client, from its figures alone.
+
+    ``previous`` is the (stage, entry date) the client was in before today;
+    ``revenue_share`` its percentage of the company's revenue.
+    """
+    if rhythm.last_purchase is None:
+        return Assessment()
+    previous_stage, previous_date = previous
+    stage = classify(rhythm, thresholds, today, previous_stage, previous_date, unanswered)
+    if stage == WON_BACK and previous_stage in RISK_STAGES:
+        # Won back on the day of the purchase that did it (an invoice may be posted
+        # days after its date): the cycle of Won Back counts from there.
+        stage_date = rhythm.last_purchase
+    elif stage == previous_stage and previous_date:
+        stage_date = previous_date
+    else:
+        stage_date = today
+    reason = strategic_reason(rhythm, revenue_share, thresholds, today, override)
+    interval = reference_interval(rhythm, thresholds)
+    watch, alert, lost = threshold_dates(rhythm, thresholds)
+    # The stage and the flag change only on these days while nothing is bought.
+    candidates = sorted(
+        day
+        for day in (
+            watch,
+            alert,
+            lost,
+            stage_date + timedelta(days=math.ceil(interval)) if stage == WON_BACK else None,
+            first_day_after(rhythm.first_purchase, thresholds.analysis_months),
+            # the relationship reaches its length: months_before(day) >= first purchase
+            first_day_after(rhythm.first_purchase - timedelta(days=1), 12 * thresholds.strategic_years),
+        )
+        if day and day > today
+    )
+    next_review = next(
+        (
+            day
+            for day in candidates
+            if classify(rhythm, thresholds, day, stage, stage_date, unanswered) != stage
+            or strategic_reason(rhythm, revenue_share, thresholds, day, override) != reason
+        ),
+        None,
+    )
+    return Assessment(
+        stage=stage,
+        stage_date=stage_date,
+        reference_interval=interval,
+        expected_date=rhythm.last_purchase + timedelta(days=round(interval)),
+        watch_date=watch,
+        alert_date=alert,
+        lost_date=lost,
+        next_review=next_review,
+        strategic_reason=reason,
+    )

@@ -120,6 +120,63 @@ class TestStrategic(unittest.TestCase):
         self.assertIsNone(rules.strategic_reason(small, 50.0, DEFAULTS, TODAY, rules.OVERRIDE_OFF))
 
 
+class TestAssess(unittest.TestCase):
+    def test_threshold_dates_are_the_first_days_past_each_threshold(self):
+        assessment = rules.assess(rhythm_every(30, 10, 5), DEFAULTS, TODAY)
+        last = TODAY - timedelta(days=5)
+        self.assertEqual(assessment.watch_date, last + timedelta(days=31))
+        self.assertEqual(assessment.alert_date, last + timedelta(days=46))
+        self.assertEqual(assessment.lost_date, last + timedelta(days=366))
+        self.assertEqual(assessment.next_review, assessment.watch_date)
+        self.assertEqual(rules.classify(rhythm_every(30, 10, 5), DEFAULTS, assessment.alert_date), rules.AT_RISK)
+        self.assertEqual(
+            rules.classify(rhythm_every(30, 10, 5), DEFAULTS, assessment.alert_date - timedelta(days=1)), rules.WATCH
+        )
+
+    def test_stage_date_is_kept_while_the_stage_lasts(self):
+        entered = TODAY - timedelta(days=10)
+        same = rules.assess(rhythm_every(30, 10, 60), DEFAULTS, TODAY, previous=(rules.AT_RISK, entered))
+        self.assertEqual((same.stage, same.stage_date), (rules.AT_RISK, entered))
+        moved = rules.assess(rhythm_every(30, 10, 60), DEFAULTS, TODAY, previous=(rules.WATCH, entered))
+        self.assertEqual((moved.stage, moved.stage_date), (rules.AT_RISK, TODAY))
+
+    def test_next_review_is_the_first_day_anything_changes(self):
+        """Checked day by day against classify and strategic_reason, on many shapes of clients."""
+        cases = []
+        for interval in (1, 7, 30, 97, 300):
+            for count in (1, 2, 3, 8):
+                for silence in (0, 10, 40, 200, 400):
+                    cases.append((rhythm_every(interval, count, silence), (None, None), 0.0))
+        long_steady = rules.Rhythm(
+            purchase_days=8,
+            first_purchase=TODAY - timedelta(days=3 * 365 - 20),
+            last_purchase=TODAY - timedelta(days=3),
+            mean_interval=60.0,
+            interval_spread=5.0,
+        )
+        cases.append((long_steady, (None, None), 0.0))
+        cases.append((rhythm_every(30, 10, 2), (rules.WON_BACK, TODAY - timedelta(days=10)), 0.0))
+        cases.append((rhythm_every(30, 10, 2), (rules.AT_RISK, TODAY - timedelta(days=4)), 7.0))
+        for rhythm, previous, share in cases:
+            with self.subTest(rhythm=rhythm, previous=previous):
+                now = rules.assess(rhythm, DEFAULTS, TODAY, revenue_share=share, previous=previous)
+                expected = None
+                for offset in range(1, 1500):
+                    day = TODAY + timedelta(days=offset)
+                    if rules.classify(rhythm, DEFAULTS, day, now.stage, now.stage_date) != now.stage or (
+                        rules.strategic_reason(rhythm, share, DEFAULTS, day) != now.strategic_reason
+                    ):
+                        expected = day
+                        break
+                if expected is None:
+                    self.assertTrue(now.next_review is None or now.next_review >= TODAY + timedelta(days=1500))
+                else:
+                    self.assertEqual(now.next_review, expected)
+
+    def test_no_purchase_nothing_to_store(self):
+        self.assertEqual(rules.assess(rules.Rhythm(), DEFAULTS, TODAY), rules.Assessment())
+
+
 class TestMonthsBefore(unittest.TestCase):
     def test_clamps_to_month_end(self):
         self.assertEqual(rules.months_before(date(2026, 3, 31), 1), date(2026, 2, 28))
