@@ -1,7 +1,7 @@
 {
     "name": "Client Reconquest",
     "summary": "Learn each client's buying rhythm, flag strategic clients and win back the ones falling silent",
-    "version": "19.0.1.0.0",
+    "version": "19.0.2.0.0",
     "category": "Sales/Sales",
     "website": "https://github.com/reconquete/reconquete_client",
     "author": "Reconquête",
@@ -18,12 +18,14 @@
         "views/reconquete_stage_views.xml",
         "views/reconquete_departure_reason_views.xml",
         "views/reconquete_reconquest_views.xml",
+        "views/reconquete_client_views.xml",
         "views/res_partner_views.xml",
-        "views/res_partner_reconquete_views.xml",
         "report/reconquete_indicator_views.xml",
         "views/res_config_settings_views.xml",
         "views/reconquete_menus.xml",
         "wizard/reconquete_pause_wizard_views.xml",
+        "wizard/reconquete_departure_wizard_views.xml",
+        "wizard/reconquete_strategic_wizard_views.xml",
     ],
     "demo": [
         "demo/reconquete_demo.xml",
@@ -34,4 +36,5 @@
         ],
     },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
 }

@@ -1,25 +1,33 @@
-"""The analysis: purchases aggregated in SQL, rules applied, changes written.
+"""The analysis: purchases aggregated in SQL, the rules applied, changed files written in bulk.
 
-One batch is one range of client ids of one company. For each batch a single
-SQL pass rolls orders (or invoices) up to the commercial partner, collapses
-them into purchase days and computes the rhythm with window functions; the
-attrition rules (``attrition_rules``) then decide stages and strategic flags,
-and only clients whose values changed are written, in one statement. The
-number of statements therefore depends on the number of batches, never on the
-number of clients, and memory on the batch size, never on the number of orders.
+A **full pass** walks the clients of a company in ranges of partner ids. For
+each range one SQL statement rolls orders (or invoices) up to the commercial
+partner, collapses them into purchase days and computes the rhythm with
+window functions; ``attrition_rules.assess`` then says what each client's
+file should hold, and only the files that differ are written: COPY into a
+temporary table, then one UPDATE and one INSERT. The number of statements
+depends on the number of batches, never on the number of clients.
 
-A full pass re-reads every order. The daily passes in between re-read only
-the clients whose documents (or messages) changed since the previous run, or
-whose orders crossed a window's edge; every other client is classified again
-from its stored figures, since silence grows every day. A full pass runs at
-least once a week and after any change of the settings.
+A **nightly pass** (between full passes) reads only two kinds of clients: those
+whose documents or messages changed since the last pass, or whose documents
+crossed the edge of a window (their purchases are re-read), and those whose
+``next_review_date`` has come (an index lookup; they are classified again
+from their stored figures). No other client is read or written.
+
+The job writes nothing but its own tables. A file another transaction holds
+or changed meanwhile is skipped, never the batch, and re-read later; a batch
+that fails is rolled back alone and re-read by the next pass.
 """
 
+import io
 import logging
 from collections import namedtuple
-from datetime import date, timedelta
+from contextlib import contextmanager
+from datetime import timedelta
 
-from odoo import api, fields, models
+from psycopg2 import errors
+
+from odoo import api, models
 from odoo.tools import SQL
 
 from .. import attrition_rules
@@ -27,224 +35,61 @@ from ..attrition_rules import Rhythm
 
 _logger = logging.getLogger(__name__)
 
-# Figures the analysis stores on each client (company-dependent jsonb columns
-# of res_partner), with the SQL type they are read back as.
-STORED_FIGURES = (
-    ("reconquete_purchase_days", "int4"),
-    ("reconquete_first_purchase_date", "date"),
-    ("reconquete_last_purchase_date", "date"),
-    ("reconquete_mean_interval", "float8"),
-    ("reconquete_median_interval", "float8"),
-    ("reconquete_interval_spread", "float8"),
-    ("reconquete_reference_interval", "float8"),
-    ("reconquete_expected_date", "date"),
-    ("reconquete_revenue", "float8"),
-    ("reconquete_unanswered_count", "int4"),
-    ("reconquete_is_strategic", "bool"),
-    ("reconquete_strategic_reason", "text"),
-    ("reconquete_stage_id", "int4"),
-    ("reconquete_stage_date", "date"),
+# What the analysis writes on a file, with the SQL type of its column.
+FIGURE_COLUMNS = (
+    ("purchase_days", "int4"),
+    ("first_purchase_date", "date"),
+    ("last_purchase_date", "date"),
+    ("mean_interval", "float8"),
+    ("median_interval", "float8"),
+    ("interval_spread", "float8"),
+    ("reference_interval", "float8"),
+    ("expected_date", "date"),
+    ("watch_date", "date"),
+    ("alert_date", "date"),
+    ("lost_date", "date"),
+    ("next_review_date", "date"),
+    ("revenue", "numeric"),
+    ("unanswered_count", "int4"),
+    ("is_strategic", "bool"),
+    ("strategic_reason", "varchar"),
+    ("stage_id", "int4"),
+    ("stage_date", "date"),
 )
-# What one batch did: how many clients it wrote, and their stage changes as
-# (client id, from stage id, to stage id).
-BatchResult = namedtuple("BatchResult", ["written", "changes"])
+FIGURE_NAMES = tuple(name for name, _type in FIGURE_COLUMNS)
+STAGE_ID = FIGURE_NAMES.index("stage_id")
+STAGE_DATE = FIGURE_NAMES.index("stage_date")
 
-# A client's latest purchase: the order or invoice name, its day, its sales team id.
-PurchaseDocument = namedtuple("PurchaseDocument", ["name", "day", "team_id"])
+# One client of a batch as read from the database: its fresh (or stored)
+# figures, and what its file holds now (``stored``: None for a new file).
+ClientRow = namedtuple("ClientRow", ["partner_id", "file_id", "override", "rhythm", "revenue", "unanswered", "stored"])
+# One file to write: its partner, its file (None: to create), its values in FIGURE_NAMES order,
+# and the stage (id, date) it had.
+FileUpdate = namedtuple("FileUpdate", ["partner_id", "file_id", "values", "previous_stage_id", "previous_stage_date"])
+# What one batch did.
+BatchResult = namedtuple("BatchResult", ["written", "skipped", "stage_changes"])
+# The partner ids a batch covers: a range (first, last) or a list.
+Scope = namedtuple("Scope", ["first", "last", "ids"])
 
-FIGURE_NAMES = tuple(name for name, _type in STORED_FIGURES)
-STAGE = FIGURE_NAMES.index("reconquete_stage_id")
-STAGE_DATE = FIGURE_NAMES.index("reconquete_stage_date")
-STRATEGIC = FIGURE_NAMES.index("reconquete_is_strategic")
+
+def scope_sql(scope, column):
+    """SQL condition restricting ``column`` (partner ids) to ``scope``."""
+    if scope.ids is not None:
+        return SQL("%s = ANY(%s)", column, list(scope.ids))
+    return SQL("%s BETWEEN %s AND %s", column, scope.first, scope.last)
 
 
 class ReconqueteAnalysis(models.AbstractModel):
     _name = "reconquete.analysis"
     _description = "Client Rhythm Analysis"
 
-    # Width of a batch in partner ids: bounds the time and the row locks of
-    # one transaction while keeping the number of statements small.
+    # Partner ids per batch of a full pass: bounds a transaction's time and locks.
     _batch_size = 50000
-    # A full pass re-reads every order at least this often, to catch what the
-    # daily passes cannot see (a contact moved to another company, say).
+    # Clients re-read per batch of a nightly pass (their documents through indexes).
+    _reread_batch_size = 5000
+    # A full pass re-reads every document at least this often, to catch what the
+    # nightly passes cannot see (a contact moved to another company, say).
     _full_pass_every_days = 7
-
-    # ------------------------------------------------------------------
-    # Purchase sources (overridable: one method per source)
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _purchase_days_query(self, company, clients_sql, today, since=None):
-        """SQL giving one row per client and day: client_id, day, amount, is_purchase.
-
-        ``amount`` is the day's untaxed amount in company currency (negative
-        for credit notes); ``is_purchase`` is false for a day of credit notes
-        only. ``clients_sql`` filters on ``partner.commercial_partner_id``;
-        ``since`` (a date) keeps only the days from that one on.
-        """
-        source_query = getattr(self, f"_purchase_days_query_{company.reconquete_purchase_source}")
-        return source_query(company, clients_sql, today, since or date.min)
-
-    @api.model
-    def _purchase_days_query_sale(self, company, clients_sql, today, since):
-        # Days are UTC dates of the confirmation; amounts go back to company
-        # currency with the rate stored on the order.
-        return SQL(
-            """
-            SELECT partner.commercial_partner_id AS client_id,
-                   sale.date_order::date AS day,
-                   SUM(sale.amount_untaxed / COALESCE(NULLIF(sale.currency_rate, 0), 1)) AS amount,
-                   TRUE AS is_purchase
-              FROM sale_order AS sale
-              JOIN res_partner AS partner ON partner.id = sale.partner_id
-             WHERE sale.company_id = %(company_id)s
-               AND sale.state = 'sale'
-               AND sale.date_order >= %(since)s
-               AND sale.date_order < %(tomorrow)s
-               AND %(clients_sql)s
-          GROUP BY 1, 2
-            """,
-            company_id=company.id,
-            since=since,
-            tomorrow=today + timedelta(days=1),
-            clients_sql=clients_sql,
-        )
-
-    @api.model
-    def _purchase_days_query_invoice(self, company, clients_sql, today, since):
-        # A fully reversed invoice is no purchase; credit notes lower revenue.
-        return SQL(
-            """
-            SELECT partner.commercial_partner_id AS client_id,
-                   move.invoice_date AS day,
-                   SUM(move.amount_untaxed_signed) AS amount,
-                   BOOL_OR(move.move_type = 'out_invoice'
-                           AND move.payment_state IS DISTINCT FROM 'reversed') AS is_purchase
-              FROM account_move AS move
-              JOIN res_partner AS partner ON partner.id = move.partner_id
-             WHERE move.company_id = %(company_id)s
-               AND move.state = 'posted'
-               AND move.move_type IN ('out_invoice', 'out_refund')
-               AND move.invoice_date BETWEEN %(since)s AND %(today)s
-               AND %(clients_sql)s
-          GROUP BY 1, 2
-            """,
-            company_id=company.id,
-            since=since,
-            today=today,
-            clients_sql=clients_sql,
-        )
-
-    @api.model
-    def _last_purchase_documents(self, company, client_ids):
-        """{client id: PurchaseDocument} of each client's latest purchase."""
-        if not client_ids:
-            return {}
-        source_query = getattr(self, f"_last_purchase_documents_query_{company.reconquete_purchase_source}")
-        self.env.flush_all()
-        rows = self.env.execute_query(source_query(company, client_ids))
-        return {client_id: PurchaseDocument(name, day, team_id) for client_id, name, day, team_id in rows}
-
-    @api.model
-    def _last_purchase_documents_query_sale(self, company, client_ids):
-        return SQL(
-            """
-            SELECT DISTINCT ON (partner.commercial_partner_id)
-                   partner.commercial_partner_id, sale.name, sale.date_order::date, sale.team_id
-              FROM sale_order AS sale
-              JOIN res_partner AS partner ON partner.id = sale.partner_id
-             WHERE sale.company_id = %(company_id)s
-               AND sale.state = 'sale'
-               AND partner.commercial_partner_id = ANY(%(client_ids)s)
-          ORDER BY partner.commercial_partner_id, sale.date_order DESC, sale.id DESC
-            """,
-            company_id=company.id,
-            client_ids=client_ids,
-        )
-
-    @api.model
-    def _last_purchase_documents_query_invoice(self, company, client_ids):
-        return SQL(
-            """
-            SELECT DISTINCT ON (partner.commercial_partner_id)
-                   partner.commercial_partner_id, move.name, move.invoice_date, move.team_id
-              FROM account_move AS move
-              JOIN res_partner AS partner ON partner.id = move.partner_id
-             WHERE move.company_id = %(company_id)s
-               AND move.state = 'posted'
-               AND move.move_type = 'out_invoice'
-               AND move.payment_state IS DISTINCT FROM 'reversed'
-               AND partner.commercial_partner_id = ANY(%(client_ids)s)
-          ORDER BY partner.commercial_partner_id, move.invoice_date DESC, move.id DESC
-            """,
-            company_id=company.id,
-            client_ids=client_ids,
-        )
-
-    @api.model
-    def _unanswered_solicitations_query(self, company, clients_sql):
-        """CTEs counting, per client, solicitations since its last answer or purchase.
-
-        A solicitation is an email sent to the client or one of its contacts
-        from their chatter, or a call marked "No answer"; an answer is any
-        message the client's contacts wrote to this company. Order and invoice
-        emails are not solicitations. Needs the ``figures`` CTE before it.
-        """
-        # Every lookup goes through an index of a real table (contacts by
-        # commercial partner, messages by document or author, notifications by
-        # message), never through a CTE: messages can be tens of millions.
-        return SQL(
-            """
-            last_answer AS (
-                SELECT partner.commercial_partner_id AS client_id, MAX(message.date) AS answered_at
-                  FROM res_partner AS partner
-                  JOIN mail_message AS message ON message.author_id = partner.id
-                 WHERE %(clients_sql)s
-                   AND message.message_type IN ('email', 'comment')
-                   AND message.record_company_id = %(company_id)s
-              GROUP BY partner.commercial_partner_id
-            ),
-            solicitation AS (
-                SELECT partner.commercial_partner_id AS client_id, message.date
-                  FROM res_partner AS partner
-                  JOIN figures ON figures.client_id = partner.commercial_partner_id
-                  -- OFFSET 0 keeps this a subquery: the cheap filters drop the
-                  -- messages before the last purchase, then the EXISTS below run
-                  CROSS JOIN LATERAL (
-                        SELECT message.id, message.date, message.author_id, message.subtype_id,
-                               message.message_type
-                          FROM mail_message AS message
-                         WHERE message.model = 'res.partner'
-                           AND message.res_id = partner.id
-                           AND message.date >= figures.last_purchase + 1
-                           AND message.record_company_id = %(company_id)s
-                        OFFSET 0
-                  ) AS message
-                 WHERE %(clients_sql)s
-                   AND (message.subtype_id = %(no_answer_subtype_id)s
-                        OR (message.message_type IN ('comment', 'email_outgoing')
-                            AND NOT EXISTS (SELECT 1 FROM res_partner AS author
-                                             WHERE author.id = message.author_id
-                                               AND author.commercial_partner_id = partner.commercial_partner_id)
-                            AND EXISTS (SELECT 1 FROM mail_notification AS notification
-                                          JOIN res_partner AS recipient
-                                            ON recipient.id = notification.res_partner_id
-                                         WHERE notification.mail_message_id = message.id
-                                           AND notification.notification_type = 'email'
-                                           AND recipient.commercial_partner_id = partner.commercial_partner_id)))
-            ),
-            unanswered AS (
-                SELECT solicitation.client_id, COUNT(*) AS unanswered
-                  FROM solicitation
-             LEFT JOIN last_answer ON last_answer.client_id = solicitation.client_id
-                 WHERE solicitation.date > COALESCE(last_answer.answered_at, '-infinity')
-              GROUP BY solicitation.client_id
-            )
-            """,
-            clients_sql=clients_sql,
-            company_id=company.id,
-            no_answer_subtype_id=self.env.ref("reconquete_client.mt_reconquete_no_answer").id,
-        )
 
     # ------------------------------------------------------------------
     # Entry points
@@ -252,206 +97,301 @@ class ReconqueteAnalysis(models.AbstractModel):
 
     @api.model
     def _cron_analyse(self):
-        """Scheduled action: bring every company's clients up to today, then
-        schedule the reconquest activities their stages ask for.
+        """Scheduled action: bring every company's clients up to today, then plan their activities.
 
-        Each batch is committed through ``_commit_progress``; when time runs
-        out the runner calls again and the job resumes where it stopped. A
-        batch that fails is rolled back alone and logged; the others go on.
+        Each batch is committed through ``_commit_progress``; when time runs out
+        the runner calls again and the job resumes where it stopped.
         """
         cron = self.env["ir.cron"]
-        scheduler = self.env["reconquete.scheduler"]
-        today = fields.Date.today()
+        today = self.env["reconquete.client"]._today()
         # Companies are a handful: loading them all is fine.
         companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
-        # Clients whose activities failed or found nobody: retried at the next run.
-        postponed_ids = set()
-        scheduled = set()  # companies whose activities are all scheduled
+        states = {company: self.env["reconquete.analysis.state"]._for_company(company) for company in companies}
+        scheduled = set()  # companies whose activities are planned
 
         def remaining():
-            # What the runner needs is "more to do or not": batches left to
-            # analyse, plus one per company whose activities are not scheduled yet.
-            return self._count_remaining_batches(companies, today) + len(companies) - len(scheduled)
+            # What the runner needs is "more to do or not": one per company not yet
+            # analysed today, and one per company whose activities are not planned yet.
+            return (
+                sum(not self._is_analysed(state, today) for state in states.values()) + len(companies) - len(scheduled)
+            )
 
         cron._commit_progress(remaining=remaining())
+        for company, state in states.items():
+            with self._company_lock(company) as locked:
+                if not locked:
+                    continue
+                while not self._is_analysed(state, today):
+                    self._run_batch(company, state, today)
+                    if not cron._commit_progress(1, remaining=remaining()):
+                        return  # out of time: the runner calls again and we resume
+        scheduler = self.env["reconquete.scheduler"]
         for company in companies:
-            while not self._is_analysed(company, today):
-                try:
-                    with self.env.cr.savepoint():
-                        self._analyse_next_batch(company, today)
-                except Exception:
-                    _logger.exception(
-                        "Reconquête: analysis of %s failed for clients from id %s; they keep their previous figures",
-                        company.name,
-                        company.reconquete_next_client_id or 1,
-                    )
-                    self._skip_batch(company, today)
-                if not cron._commit_progress(1, remaining=remaining()):
-                    return  # out of time: the runner calls again and we resume
-        for company in companies:
-            while clients := scheduler._pending_clients(company, today, postponed_ids):
-                try:
-                    with self.env.cr.savepoint():
-                        postponed_ids.update(scheduler._schedule_for_clients(clients, company, today).ids)
-                except Exception:
-                    _logger.exception(
-                        "Reconquête: scheduling activities for %s clients of %s failed; retried at the next run",
-                        len(clients),
-                        company.name,
-                    )
-                    postponed_ids.update(clients.ids)
-                if not cron._commit_progress(len(clients), remaining=remaining()):
-                    return
+            if not scheduler._schedule_pending(company, today, commit_progress=True):
+                return  # out of time
             scheduled.add(company.id)
+            if not cron._commit_progress(1, remaining=remaining()):
+                return
         cron._commit_progress(remaining=0)
 
     @api.model
     def _analyse_all_companies(self):
-        """Analyse every client of every company now, in batches, without committing.
+        """Analyse every client of every company now, without committing (install, tests).
 
-        Returns the number of clients whose figures were written.
+        Returns the number of files written.
         """
-        today = fields.Date.today()
+        today = self.env["reconquete.client"]._today()
         written = 0
         for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
-            self._restart_analysis(company)
-            while not self._is_analysed(company, today):
-                written += self._analyse_next_batch(company, today).written
+            state = self.env["reconquete.analysis.state"]._for_company(company)
+            self._restart(state)
+            with self._company_lock(company, wait=True):
+                while not self._is_analysed(state, today):
+                    written += self._run_batch(company, state, today).written
         return written
 
     @api.model
-    def _refresh_clients(self, clients, company):
-        """Analyse the given clients now and schedule what their stages ask for."""
+    def _refresh_partners(self, partners, company):
+        """A document of these clients changed: analyse them now and plan what their stages ask for."""
+        clients = partners.commercial_partner_id
         if not clients:
-            return BatchResult(0, [])
-        result = self._analyse_clients(clients, company)
-        today = fields.Date.today()
-        scheduler = self.env["reconquete.scheduler"]
-        pending = scheduler._pending_clients(company, today, client_ids=clients.ids)
-        if pending:
-            scheduler._schedule_for_clients(pending, company, today)
+            return BatchResult(0, [], [])
+        today = self.env["reconquete.client"]._today()
+        result = self._analyse(company.sudo(), today, Scope(None, None, clients.ids), count_solicitations=True)
+        files = (
+            self.env["reconquete.client"]
+            .sudo()
+            .search([("partner_id", "in", clients.ids), ("company_id", "=", company.id)])
+        )
+        self.env["reconquete.scheduler"]._schedule_pending(company, today, files)
         return result
 
     @api.model
-    def _analyse_clients(self, clients, company):
-        """Analyse the given clients of one company now (a button, an override)."""
-        if not clients:
-            return BatchResult(0, [])
-        today = fields.Date.today()
-        clients_sql = SQL("partner.commercial_partner_id = ANY(%s)", clients.ids)
-        return self._analyse(company.sudo(), today, clients_sql, SQL("client.id = ANY(%s)", clients.ids))
+    def _analyse_files(self, files, company):
+        """Analyse these files of one company now (a manager's override)."""
+        today = self.env["reconquete.client"]._today()
+        return self._analyse(company.sudo(), today, Scope(None, None, files.partner_id.ids), count_solicitations=True)
+
+    @api.model
+    def _refresh_files(self, files):
+        """*Analyze Now*: analyse the files, plan their activities, and say what changed."""
+        today = self.env["reconquete.client"]._today()
+        scheduler = self.env["reconquete.scheduler"]
+        stages = {file.id: file.stage_id for file in files}
+        planned = self.env["mail.activity"]
+        skipped = []
+        for company, company_files in files.grouped("company_id").items():
+            skipped += self._analyse_files(company_files, company).skipped
+            planned |= scheduler._schedule_pending(company, today, company_files)
+        files.invalidate_recordset()
+        lines = [
+            self.env._(
+                "%(client)s, stage: %(before)s → %(after)s",
+                client=file.partner_id.display_name,
+                before=stages[file.id].name or self.env._("none"),
+                after=file.stage_id.name or self.env._("none"),
+            )
+            for file in files
+            if file.stage_id != stages[file.id]
+        ] or [self.env._("No stage changed.")]
+        lines.append(self.env._("Activities planned: %(count)s.", count=len(planned)))
+        if skipped:
+            lines.append(
+                self.env._("%(count)s client(s) were being changed by someone else: try again.", count=len(skipped))
+            )
+        return files._notification("\n".join(lines), "warning" if skipped else "success")
 
     @api.model
     def _restart_analysis(self, companies):
         """Forget today's progress: the next run analyses these companies from scratch."""
-        companies.sudo().write({"reconquete_analysis_date": False, "reconquete_next_client_id": 0})
+        for company in companies:
+            self._restart(self.env["reconquete.analysis.state"]._for_company(company))
         cron = self.env.ref("reconquete_client.ir_cron_reconquete_analysis", raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger()
 
+    @api.model
+    def _restart(self, state):
+        state.write({"analysis_date": False, "next_client_id": 0, "pass_is_full": False})
+
     # ------------------------------------------------------------------
-    # Batches
+    # Passes and batches
     # ------------------------------------------------------------------
 
-    @api.model
-    def _is_analysed(self, company, today):
-        return company.reconquete_analysis_date == today and not company.reconquete_next_client_id
+    @contextmanager
+    def _company_lock(self, company, wait=False):
+        """One analysis of a company at a time, across processes (a PostgreSQL advisory lock).
+
+        Held for the whole pass (across commits); released at the end, or by
+        PostgreSQL if the process dies. Yields False when another process holds
+        it and ``wait`` is not set: that caller then leaves the company alone.
+        """
+        key = SQL("hashtext('reconquete.analysis'), %s", company.id)
+        if wait:
+            self.env.cr.execute(SQL("SELECT pg_advisory_lock(%s)", key))
+            locked = True
+        else:
+            locked = self.env.execute_query(SQL("SELECT pg_try_advisory_lock(%s)", key))[0][0]
+        if not locked:
+            _logger.info("Reconquête: the analysis of %s is already running in another process", company.name)
+        try:
+            yield locked
+        finally:
+            if locked:
+                self.env.cr.execute(SQL("SELECT pg_advisory_unlock(%s)", key))
 
     @api.model
-    def _count_remaining_batches(self, companies, today):
-        last_id = self._last_partner_id()
-        remaining = 0
-        for company in companies:
-            if not self._is_analysed(company, today):
-                first_id = company.reconquete_next_client_id or 1
-                remaining += max(0, last_id - first_id) // self._batch_size + 1
-        return remaining
+    def _is_analysed(self, state, today):
+        return state.analysis_date == today and not state.next_client_id
+
+    @api.model
+    def _run_batch(self, company, state, today):
+        """The next batch of the pass under way (opening it if needed); a failure costs this batch only."""
+        if not state.next_client_id:
+            self._start_pass(company, state, today)
+        scope = self._next_scope(state)
+        try:
+            with self.env.cr.savepoint():
+                result = self._analyse_scope(company, state, today, scope)
+        except Exception:
+            _logger.exception(
+                "Reconquête: analysis of %s failed for clients %s to %s; they are re-read by the next pass",
+                company.name,
+                scope.first,
+                scope.last,
+            )
+            state.retry_ranges = [*(state.retry_ranges or []), [scope.first, scope.last]]
+            result = BatchResult(0, [], [])
+        if result.skipped:
+            state.retry_client_ids = sorted({*(state.retry_client_ids or []), *result.skipped})
+        self._move_cursor(company, state, today, scope)
+        return result
+
+    @api.model
+    def _start_pass(self, company, state, today):
+        """Open a pass: full or nightly, the clients a nightly one re-reads, the revenue total."""
+        last_full = state.full_analysis_date
+        full = (
+            not state.analysis_date  # never analysed, or settings changed
+            or not state.changes_since
+            or not last_full
+            or (today - last_full).days >= self._full_pass_every_days
+        )
+        values = {
+            "pass_is_full": full,
+            # An hour of margin: a document written by a transaction still open
+            # now keeps its earlier write date, and must be seen next time.
+            "pass_started_at": self.env.cr.now() - timedelta(hours=1),
+            "pass_message_id": self.env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM mail_message"))[0][0],
+            "pass_client_ids": [] if full else self._changed_client_ids(company, state, today),
+            # Leftovers of the previous pass: a full pass re-reads them anyway.
+            "retry_client_ids": [],
+            "retry_ranges": [],
+            "revenue_total": (
+                self._stored_revenue_total(company)
+                if state.analysis_date
+                else self._documents_revenue_total(company, today)
+            ),
+        }
+        if full:
+            values["documents_left_out"] = self._count_left_out(company)
+        state.write(values)
+
+    @api.model
+    def _next_scope(self, state):
+        first_id = state.next_client_id or 1
+        if state.pass_is_full:
+            return Scope(first_id, first_id + self._batch_size - 1, None)
+        ids = [client_id for client_id in state.pass_client_ids or [] if client_id >= first_id][
+            : self._reread_batch_size
+        ]
+        return Scope(first_id, ids[-1] if ids else first_id, ids)
+
+    @api.model
+    def _analyse_scope(self, company, state, today, scope):
+        if state.pass_is_full:
+            # Solicitations change only with new messages or purchases, which the
+            # nightly passes re-read: a full pass counts them only the first time.
+            return self._analyse(company, today, scope, count_solicitations=not state.full_analysis_date)
+        result = self._analyse(company, today, scope, count_solicitations=True) if scope.ids else BatchResult(0, [], [])
+        if scope.last < max(state.pass_client_ids or [0]):
+            return result
+        # The last re-read batch: then every client whose thresholds fall due today.
+        due = self._reclassify_due(company, today)
+        return BatchResult(
+            result.written + due.written, result.skipped + due.skipped, result.stage_changes + due.stage_changes
+        )
+
+    @api.model
+    def _move_cursor(self, company, state, today, scope):
+        if state.pass_is_full:
+            more = scope.last < self._last_partner_id()
+        else:
+            more = scope.last < max(state.pass_client_ids or [0])
+        if more:
+            state.next_client_id = scope.last + 1
+            return
+        # The pass is complete: the next nightly pass looks for what changed since it started.
+        values = {
+            "next_client_id": 0,
+            "analysis_date": today,
+            "changes_since": state.pass_started_at,
+            "messages_since_id": state.pass_message_id,
+            "pass_client_ids": [],
+            "revenue_total": self._stored_revenue_total(company),
+        }
+        if state.pass_is_full:
+            values["full_analysis_date"] = today
+        state.write(values)
+
+    @api.model
+    def _reclassify_due(self, company, today):
+        """Classify again, from their stored figures, the clients whose next review has come."""
+        result = BatchResult(0, [], [])
+        skipped = []
+        while True:
+            rows = self._fetch_due(company, today, exclude=skipped)
+            if not rows:
+                return result
+            batch = self._write(company, today, rows)
+            skipped += batch.skipped
+            result = BatchResult(
+                result.written + batch.written,
+                result.skipped + batch.skipped,
+                result.stage_changes + batch.stage_changes,
+            )
+            if not batch.written:
+                return result
 
     @api.model
     def _last_partner_id(self):
         return self.env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM res_partner"))[0][0]
 
-    @api.model
-    def _analyse_next_batch(self, company, today):
-        """Analyse the next range of client ids of ``company`` and move its cursor."""
-        first_id = company.reconquete_next_client_id
-        if not first_id:
-            self._start_pass(company, today)
-            first_id = 1
-        last_id = first_id + self._batch_size - 1
-        purchases_in_range = SQL("partner.commercial_partner_id BETWEEN %s AND %s", first_id, last_id)
-        clients_in_range = SQL("client.id BETWEEN %s AND %s", first_id, last_id)
-        if company.reconquete_pass_is_full:
-            # Solicitations only change with new messages or purchases, which the
-            # daily passes re-read: a full pass counts them only the first time.
-            result = self._analyse(
-                company,
-                today,
-                purchases_in_range,
-                clients_in_range,
-                count_solicitations=not company.reconquete_full_analysis_date,
-            )
-        else:
-            changed_ids = self._changed_client_ids(company, today, purchases_in_range)
-            reread = BatchResult(0, [])
-            if changed_ids:
-                reread = self._analyse(
-                    company,
-                    today,
-                    SQL("partner.commercial_partner_id = ANY(%s)", changed_ids),
-                    SQL("client.id = ANY(%s)", changed_ids),
-                )
-            reclassified = self._analyse(
-                company, today, None, SQL("%s AND client.id <> ALL(%s)", clients_in_range, changed_ids)
-            )
-            result = BatchResult(reread.written + reclassified.written, reread.changes + reclassified.changes)
-        self._move_cursor(company, today, last_id)
-        return result
+    # ------------------------------------------------------------------
+    # What changed since the last pass
+    # ------------------------------------------------------------------
 
     @api.model
-    def _start_pass(self, company, today):
-        """Open a pass: full or daily, and the revenue total its shares use."""
-        last_full = company.reconquete_full_analysis_date
-        full = (
-            not company.reconquete_analysis_date  # never analysed, or settings changed
-            or not company.reconquete_changes_since
-            or not last_full
-            or (today - last_full).days >= self._full_pass_every_days
-        )
-        company.write(
-            {
-                # A daily pass takes the total from the clients' stored revenue (no
-                # order read); the full pass recomputes it from the documents.
-                "reconquete_revenue_total": (
-                    self._company_revenue(company, today) if full else self._stored_revenue(company)
-                ),
-                "reconquete_pass_is_full": full,
-                # An hour of margin: a document written by a transaction still open
-                # now keeps its earlier write date, and must be seen next time.
-                "reconquete_pass_started_at": self.env.cr.now() - timedelta(hours=1),
-                "reconquete_pass_message_id": self.env.execute_query(
-                    SQL("SELECT COALESCE(MAX(id), 0) FROM mail_message")
-                )[0][0],
-            }
-        )
+    def _source(self, company):
+        """The model whose documents are the company's purchases."""
+        return self.env[company._reconquete_source_model()]
 
     @api.model
-    def _changed_client_ids(self, company, today, clients_sql):
-        """Clients whose figures may have changed since the last pass of ``company``.
+    def _changed_client_ids(self, company, state, today):
+        """Clients whose figures may have changed since the last pass of ``company``, sorted.
 
-        Their documents or messages were written since, or one of their
-        documents left the analysis or revenue window, or a document dated
-        in the future reached its day. ``clients_sql`` filters on
-        ``partner.commercial_partner_id``.
+        Their documents or messages were written since, one of their documents
+        left the analysis or revenue window or reached its day, or an earlier
+        pass could not write them.
         """
-        last_day = company.reconquete_analysis_date
+        last_day = state.analysis_date
         thresholds = company._reconquete_thresholds()
         edges = [
             (attrition_rules.months_before(last_day, months), attrition_rules.months_before(today, months))
             for months in (thresholds.analysis_months, thresholds.revenue_months)
         ]
         edges.append((last_day + timedelta(days=1), today + timedelta(days=1)))
-        source_query = getattr(self, f"_changed_clients_query_{company.reconquete_purchase_source}")
+        everyone = SQL("TRUE")
         query = SQL(
             """
             %(documents)s
@@ -459,164 +399,119 @@ class ReconqueteAnalysis(models.AbstractModel):
             SELECT partner.commercial_partner_id
               FROM mail_message AS message
               JOIN res_partner AS partner ON partner.id = message.author_id
-             WHERE message.id > %(message_id)s AND %(clients_sql)s
+             WHERE message.id > %(message_id)s
             UNION
             SELECT partner.commercial_partner_id
               FROM mail_message AS message
               JOIN res_partner AS partner ON partner.id = message.res_id AND message.model = 'res.partner'
-             WHERE message.id > %(message_id)s AND %(clients_sql)s
+             WHERE message.id > %(message_id)s
+            UNION
+            SELECT file.partner_id
+              FROM mail_message AS message
+              JOIN reconquete_client AS file ON file.id = message.res_id AND message.model = 'reconquete.client'
+             WHERE message.id > %(message_id)s AND file.company_id = %(company_id)s
             """,
-            documents=source_query(company, company.reconquete_changes_since, edges, clients_sql),
-            message_id=company.reconquete_messages_since_id,
-            clients_sql=clients_sql,
+            documents=self._source(company)._reconquete_changed_clients_query(
+                company, state.changes_since, edges, everyone
+            ),
+            message_id=state.messages_since_id,
+            company_id=company.id,
         )
         self.env.flush_all()
-        return [client_id for (client_id,) in self.env.execute_query(query)]
+        changed = {client_id for (client_id,) in self.env.execute_query(query)}
+        changed.update(state.retry_client_ids or [])
+        for first, last in state.retry_ranges or []:
+            changed.update(self._file_partner_ids(company, first, last))
+            changed.update(self._buyer_ids(company, first, last, today))
+        return sorted(changed)
 
     @api.model
-    def _changed_clients_query_sale(self, company, since, edges, clients_sql):
-        moved = SQL(" OR ").join(
-            SQL("(sale.date_order >= %s AND sale.date_order < %s)", start, end) for start, end in edges
-        )
-        return SQL(
-            """
-            SELECT partner.commercial_partner_id
-              FROM sale_order AS sale
-              JOIN res_partner AS partner ON partner.id = sale.partner_id
-             WHERE sale.company_id = %(company_id)s
-               AND (sale.write_date >= %(since)s OR %(moved)s)
-               AND %(clients_sql)s
-            """,
-            company_id=company.id,
-            since=since,
-            moved=moved,
-            clients_sql=clients_sql,
-        )
-
-    @api.model
-    def _changed_clients_query_invoice(self, company, since, edges, clients_sql):
-        moved = SQL(" OR ").join(
-            SQL("(move.invoice_date >= %s AND move.invoice_date < %s)", start, end) for start, end in edges
-        )
-        return SQL(
-            """
-            SELECT partner.commercial_partner_id
-              FROM account_move AS move
-              JOIN res_partner AS partner ON partner.id = move.partner_id
-             WHERE move.company_id = %(company_id)s
-               AND move.move_type IN ('out_invoice', 'out_refund')
-               AND (move.write_date >= %(since)s OR %(moved)s)
-               AND %(clients_sql)s
-            """,
-            company_id=company.id,
-            since=since,
-            moved=moved,
-            clients_sql=clients_sql,
-        )
-
-    @api.model
-    def _skip_batch(self, company, today):
-        first_id = company.reconquete_next_client_id or 1
-        self._move_cursor(company, today, first_id + self._batch_size - 1)
-
-    @api.model
-    def _move_cursor(self, company, today, last_done_id):
-        if last_done_id < self._last_partner_id():
-            company.reconquete_next_client_id = last_done_id + 1
-            return
-        # The pass is complete: the next daily pass looks for what changed since it started.
-        values = {
-            "reconquete_next_client_id": 0,
-            "reconquete_analysis_date": today,
-            "reconquete_changes_since": company.reconquete_pass_started_at,
-            "reconquete_messages_since_id": company.reconquete_pass_message_id,
-        }
-        if company.reconquete_pass_is_full:
-            values["reconquete_full_analysis_date"] = today
-        company.write(values)
-
-    @api.model
-    def _stored_revenue(self, company):
-        """The company's revenue as the sum of its clients' stored revenue."""
+    def _file_partner_ids(self, company, first, last):
         query = SQL(
-            "SELECT COALESCE(SUM((reconquete_revenue ->> %(key)s)::float8), 0) FROM res_partner "
-            "WHERE reconquete_revenue ? %(key)s",
-            key=str(company.id),
+            "SELECT partner_id FROM reconquete_client WHERE company_id = %s AND partner_id BETWEEN %s AND %s",
+            company.id,
+            first,
+            last,
         )
-        return self.env.execute_query(query)[0][0]
+        return [partner_id for (partner_id,) in self.env.execute_query(query)]
 
     @api.model
-    def _company_revenue(self, company, today):
-        revenue_start = attrition_rules.months_before(today, company.reconquete_revenue_months)
-        self.env.flush_all()
-        self.env.cr.execute(SQL("SET LOCAL jit = off"))  # see _fetch_figures
-        days = self._purchase_days_query(company, SQL("TRUE"), today, since=revenue_start)
-        query = SQL("SELECT COALESCE(SUM(amount), 0) FROM (%s) AS days", days)
+    def _buyer_ids(self, company, first, last, today):
+        """Clients in a range of ids with at least one purchase (a failed batch's clients)."""
+        days = self._source(company)._reconquete_purchase_days_query(
+            company, scope_sql(Scope(first, last, None), SQL("partner.commercial_partner_id")), today, None
+        )
+        return [
+            client_id for (client_id,) in self.env.execute_query(SQL("SELECT DISTINCT client_id FROM (%s) AS d", days))
+        ]
+
+    # ------------------------------------------------------------------
+    # Revenue totals and left-out documents
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _stored_revenue_total(self, company):
+        """The base of revenue shares: the positive revenues of the company's files."""
+        query = SQL(
+            "SELECT COALESCE(SUM(revenue), 0) FROM reconquete_client WHERE company_id = %s AND revenue > 0", company.id
+        )
         return float(self.env.execute_query(query)[0][0])
 
+    @api.model
+    def _documents_revenue_total(self, company, today):
+        """The same total read from the documents (before the company's first pass)."""
+        revenue_start = attrition_rules.months_before(today, company.reconquete_revenue_months)
+        days = self._source(company)._reconquete_purchase_days_query(company, SQL("TRUE"), today, revenue_start)
+        query = SQL(
+            "SELECT COALESCE(SUM(revenue), 0) FROM "
+            "(SELECT SUM(amount) AS revenue FROM (%s) AS days GROUP BY client_id) AS client WHERE revenue > 0",
+            days,
+        )
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))  # see _fetch_figures
+        return float(self.env.execute_query(query)[0][0])
+
+    @api.model
+    def _count_left_out(self, company):
+        """Documents in a currency without any rate: left out of the figures, and said so."""
+        currency_ids = self.env["res.currency"]._reconquete_currencies_without_rate(company)
+        if not currency_ids:
+            return 0
+        count = self.env.execute_query(self._source(company)._reconquete_left_out_query(company, currency_ids))[0][0]
+        if count:
+            _logger.warning(
+                "Reconquête: %s: %s document(s) in a currency without any exchange rate (%s) are left out of the "
+                "figures; add a rate to count them.",
+                company.name,
+                count,
+                ", ".join(self.env["res.currency"].browse(currency_ids).mapped("name")),
+            )
+        return count
+
     # ------------------------------------------------------------------
-    # The pass itself
+    # One batch: read, assess, write
     # ------------------------------------------------------------------
 
     @api.model
-    def _analyse(self, company, today, clients_sql, client_ids_sql, count_solicitations=True):
-        """Aggregate, classify and write the clients matched by the filters.
-
-        ``clients_sql`` filters purchases on ``partner.commercial_partner_id``,
-        ``client_ids_sql`` the clients on ``client.id``. Without
-        ``clients_sql`` the clients are classified from their stored figures,
-        without reading their purchases. Without ``count_solicitations`` the
-        stored count of unanswered solicitations is kept (counting reads the
-        messages of every contact of the batch).
-        """
-        Partner = self.env["res.partner"]
+    def _analyse(self, company, today, scope, count_solicitations):
+        """Aggregate the purchases of the clients in ``scope``, assess them and write what changed."""
         # Raw SQL reads orders, invoices and partners: pending ORM writes first.
         self.env.flush_all()
-        thresholds = company._reconquete_thresholds()
-        stage_ids = self.env["reconquete.stage"]._ids_by_code()
-        stage_codes = {stage_id: code for code, stage_id in stage_ids.items()}
-        total_revenue = company.reconquete_revenue_total
-
-        updates, changes = [], []
-        if clients_sql is None:
-            rows = self._fetch_stored_figures(company, client_ids_sql)
-        else:
-            rows = self._fetch_figures(company, today, thresholds, clients_sql, client_ids_sql, count_solicitations)
-        for row in rows:
-            new_values = self._evaluate(row, thresholds, today, total_revenue, stage_ids, stage_codes)
-            if new_values != row["stored"]:
-                updates.append((row["client_id"], *new_values))
-            if row["stored"][STAGE] != new_values[STAGE]:
-                changes.append((row, row["stored"][STAGE], new_values))
-        self._write_figures(company, updates)
-        self._record_stage_changes(company, today, changes)
-        Partner.invalidate_model(FIGURE_NAMES)
-        won_back = {
-            row["client_id"]: (old_stage_id, row["stored"][STAGE_DATE])
-            for row, old_stage_id, new_values in changes
-            if stage_codes.get(old_stage_id) in attrition_rules.RISK_STAGES
-            and stage_codes.get(new_values[STAGE]) == attrition_rules.WON_BACK
-        }
-        if won_back:
-            self.env["reconquete.scheduler"]._on_won_back(company, won_back, today)
-        return BatchResult(
-            written=len(updates),
-            changes=[(row["client_id"], old_stage_id, new_values[STAGE]) for row, old_stage_id, new_values in changes],
-        )
+        rows = self._fetch_figures(company, today, scope, count_solicitations)
+        return self._write(company, today, rows)
 
     @api.model
-    def _fetch_figures(self, company, today, thresholds, clients_sql, client_ids_sql, count_solicitations=True):
-        """Per client of the batch, its fresh figures and its stored values."""
-        company_key = str(company.id)
-        stored_columns = self._stored_columns(company)
+    def _fetch_figures(self, company, today, scope, count_solicitations):
+        """Per client of ``scope``: its fresh figures and its file (``ClientRow``)."""
+        thresholds = company._reconquete_thresholds()
+        purchases = scope_sql(scope, SQL("partner.commercial_partner_id"))
         if count_solicitations:
-            unanswered = SQL(", %s", self._unanswered_solicitations_query(company, clients_sql))
+            unanswered = SQL(", %s", self._unanswered_solicitations_query(company, purchases))
             unanswered_count = SQL("COALESCE(unanswered.unanswered, 0)")
-            unanswered_join = SQL("LEFT JOIN unanswered ON unanswered.client_id = client.id")
+            unanswered_join = SQL("LEFT JOIN unanswered ON unanswered.client_id = figures.client_id")
         else:
-            unanswered = SQL()
-            unanswered_count = self._stored_column("reconquete_unanswered_count", "int4", company)
-            unanswered_join = SQL()
+            unanswered, unanswered_join = SQL(), SQL()
+            unanswered_count = SQL("COALESCE(file.unanswered_count, 0)")
         query = SQL(
             """
             WITH purchase_day AS (%(purchase_days)s),
@@ -640,34 +535,34 @@ class ReconqueteAnalysis(models.AbstractModel):
                        ROUND(STDDEV_SAMP(day - previous_day)
                              FILTER (WHERE is_purchase AND previous_day >= %(analysis_start)s), 1)::float8
                            AS interval_spread,
-                       ROUND(COALESCE(SUM(amount) FILTER (WHERE day >= %(revenue_start)s), 0)::numeric, 2)::float8
+                       ROUND(COALESCE(SUM(amount) FILTER (WHERE day >= %(revenue_start)s), 0)::numeric, 2)
                            AS revenue
                   FROM purchase_gap
               GROUP BY client_id
             )
             %(unanswered)s
-            SELECT client.id, client.user_id,
+            SELECT COALESCE(figures.client_id, file.partner_id), file.id, file.strategic_override,
                    figures.purchase_days, figures.first_purchase, figures.last_purchase,
                    figures.mean_interval, figures.median_interval, figures.interval_spread, figures.revenue,
                    %(unanswered_count)s,
-                   client.reconquete_strategic_override ->> %(company_key)s,
-                   %(stored_columns)s
-              FROM res_partner AS client
-         LEFT JOIN figures ON figures.client_id = client.id
+                   file.id IS NOT NULL, %(stored)s
+              FROM figures
          %(unanswered_join)s
-             WHERE %(client_ids_sql)s
-               -- clients with purchases, and clients that had some (to clear them)
-               AND (figures.client_id IS NOT NULL OR client.reconquete_stage_id ? %(company_key)s)
+         FULL JOIN (SELECT * FROM reconquete_client
+                     WHERE company_id = %(company_id)s AND %(files)s) AS file
+                ON file.partner_id = figures.client_id
+             -- clients with purchases, and clients that had some (to clear them)
+             WHERE figures.client_id IS NOT NULL OR file.stage_id IS NOT NULL
             """,
-            purchase_days=self._purchase_days_query(company, clients_sql, today),
+            purchase_days=self._source(company)._reconquete_purchase_days_query(company, purchases, today, None),
             unanswered=unanswered,
             unanswered_count=unanswered_count,
             unanswered_join=unanswered_join,
             analysis_start=attrition_rules.months_before(today, thresholds.analysis_months),
             revenue_start=attrition_rules.months_before(today, thresholds.revenue_months),
-            company_key=company_key,
-            stored_columns=stored_columns,
-            client_ids_sql=client_ids_sql,
+            company_id=company.id,
+            files=scope_sql(scope, SQL("partner_id")),
+            stored=self._stored_columns(),
         )
         # The planner's cost estimate for this query is high enough to trigger
         # PostgreSQL's JIT compilation, which costs seconds per batch for a
@@ -676,169 +571,427 @@ class ReconqueteAnalysis(models.AbstractModel):
         return [self._client_row(record) for record in self.env.execute_query(query)]
 
     @api.model
-    def _fetch_stored_figures(self, company, client_ids_sql):
-        """The rows of ``_fetch_figures``, built from what is stored: no purchase is read."""
+    def _fetch_due(self, company, today, exclude=()):
+        """The next files whose review day has come, as ``ClientRow`` built from what they store."""
         query = SQL(
             """
-            SELECT client.id, client.user_id,
-                   %(figures)s,
-                   client.reconquete_strategic_override ->> %(company_key)s,
-                   %(stored_columns)s
-              FROM res_partner AS client
-             WHERE %(client_ids_sql)s
-               AND client.reconquete_stage_id ? %(company_key)s
+            SELECT file.partner_id, file.id, file.strategic_override,
+                   file.purchase_days, file.first_purchase_date, file.last_purchase_date,
+                   file.mean_interval, file.median_interval, file.interval_spread, file.revenue,
+                   file.unanswered_count, TRUE, %(stored)s
+              FROM reconquete_client AS file
+             WHERE file.company_id = %(company_id)s
+               AND file.next_review_date <= %(today)s
+               AND file.partner_id <> ALL(%(exclude)s)
+          ORDER BY file.next_review_date, file.id
+             LIMIT %(limit)s
             """,
-            figures=SQL(", ").join(
-                self._stored_column(name, sql_type, company)
-                for name, sql_type in (
-                    ("reconquete_purchase_days", "int4"),
-                    ("reconquete_first_purchase_date", "date"),
-                    ("reconquete_last_purchase_date", "date"),
-                    ("reconquete_mean_interval", "float8"),
-                    ("reconquete_median_interval", "float8"),
-                    ("reconquete_interval_spread", "float8"),
-                    ("reconquete_revenue", "float8"),
-                    ("reconquete_unanswered_count", "int4"),
-                )
-            ),
-            company_key=str(company.id),
-            stored_columns=self._stored_columns(company),
-            client_ids_sql=client_ids_sql,
+            stored=self._stored_columns(),
+            company_id=company.id,
+            today=today,
+            exclude=list(exclude),
+            limit=self._reread_batch_size,
         )
         return [self._client_row(record) for record in self.env.execute_query(query)]
 
     @api.model
-    def _stored_column(self, name, sql_type, company):
-        return SQL("(client.%s ->> %s)::%s", SQL.identifier(name), str(company.id), SQL(sql_type))
-
-    @api.model
-    def _stored_columns(self, company):
-        return SQL(", ").join(self._stored_column(name, sql_type, company) for name, sql_type in STORED_FIGURES)
+    def _stored_columns(self):
+        return SQL(", ").join(SQL("file.%s", SQL.identifier(name)) for name in FIGURE_NAMES)
 
     @api.model
     def _client_row(self, record):
-        """A client as the rules see it, from a row of ``_fetch_figures``."""
-        (client_id, user_id, purchase_days, first, last, mean, median, spread, revenue, unanswered, override) = record[
+        partner_id, file_id, override, purchase_days, first, last, mean, median, spread, revenue, unanswered = record[
             :11
         ]
-        return {
-            "client_id": client_id,
-            "user_id": user_id,
-            "rhythm": Rhythm(
+        has_file, stored = record[11], record[12:]
+        return ClientRow(
+            partner_id=partner_id,
+            file_id=file_id,
+            override=override or attrition_rules.OVERRIDE_AUTO,
+            rhythm=Rhythm(
                 purchase_days=purchase_days or 0,
                 first_purchase=first,
                 last_purchase=last,
                 mean_interval=mean,
+                median_interval=median,
                 interval_spread=spread,
             ),
-            "median_interval": median,
-            "revenue": revenue or 0.0,
-            "unanswered": unanswered or 0,
-            "override": override or attrition_rules.OVERRIDE_AUTO,
-            "stored": tuple(record[11:]),
-        }
+            revenue=float(revenue or 0.0),
+            unanswered=unanswered or 0,
+            stored=tuple(stored) if has_file else None,
+        )
 
     @api.model
-    def _evaluate(self, row, thresholds, today, total_revenue, stage_ids, stage_codes):
-        """The values to store for one client, in ``STORED_FIGURES`` order.
+    def _assess(self, row, thresholds, today, total_revenue, stage_ids, previous):
+        """The values of the client's file in FIGURE_NAMES order (None where empty).
 
-        Empty values are None so that they compare equal to what is stored.
+        ``previous`` is the (stage code, entry date) the client is in before today.
         """
-        rhythm = row["rhythm"]
-        stored = dict(zip(FIGURE_NAMES, row["stored"], strict=True))
-        if rhythm.last_purchase is None:
-            return (None,) * len(STORED_FIGURES)
-        interval = attrition_rules.reference_interval(rhythm, thresholds)
-        share = 100.0 * row["revenue"] / total_revenue if total_revenue > 0 else 0.0
-        reason = attrition_rules.strategic_reason(rhythm, share, thresholds, today, row["override"])
-        previous_stage_id = stored["reconquete_stage_id"]
-        stage_code = attrition_rules.classify(
-            rhythm,
+        share = 100.0 * row.revenue / total_revenue if total_revenue > 0 and row.revenue > 0 else 0.0
+        assessment = attrition_rules.assess(
+            row.rhythm,
             thresholds,
             today,
-            previous_stage=stage_codes.get(previous_stage_id),
-            previous_stage_date=stored["reconquete_stage_date"],
-            unanswered=row["unanswered"],
+            revenue_share=share,
+            previous=previous,
+            unanswered=row.unanswered,
+            override=row.override,
         )
-        stage_id = stage_ids.get(stage_code)
-        stage_date = stored["reconquete_stage_date"] if stage_id == previous_stage_id else today
+        rhythm = row.rhythm
+        if assessment.stage is None:
+            return (None,) * len(FIGURE_NAMES)
         return (
-            rhythm.purchase_days or None,
+            rhythm.purchase_days,
             rhythm.first_purchase,
             rhythm.last_purchase,
             rhythm.mean_interval,
-            row["median_interval"],
+            rhythm.median_interval,
             rhythm.interval_spread,
-            interval,
-            rhythm.last_purchase + timedelta(days=round(interval)),
-            row["revenue"] or None,
-            row["unanswered"] or None,
-            bool(reason) or None,
-            reason,
-            stage_id,
-            stage_date,
+            assessment.reference_interval,
+            assessment.expected_date,
+            assessment.watch_date,
+            assessment.alert_date,
+            assessment.lost_date,
+            assessment.next_review,
+            round(row.revenue, 2),
+            row.unanswered,
+            bool(assessment.strategic_reason),
+            assessment.strategic_reason,
+            stage_ids[assessment.stage],
+            assessment.stage_date,
         )
 
     @api.model
-    def _write_figures(self, company, updates):
-        """Write the changed clients' figures for ``company`` in one statement."""
-        if not updates:
-            return
-        company_key = str(company.id)
-        assignments = SQL(", ").join(
-            # an empty value removes the company's key: the field reads its default
-            SQL(
-                """%(column)s = CASE WHEN new.%(column)s IS NULL
-                                     THEN COALESCE(client.%(column)s, '{}'::jsonb) - %(key)s
-                                     ELSE COALESCE(client.%(column)s, '{}'::jsonb)
-                                          || jsonb_build_object(%(key)s, new.%(column)s::%(type)s) END""",
-                column=SQL.identifier(name),
-                key=company_key,
-                type=SQL(sql_type),
+    def _write(self, company, today, rows):
+        """Assess the rows, write the files that changed, record stage changes and reconquests."""
+        thresholds = company._reconquete_thresholds()
+        stage_ids = self.env["reconquete.stage"]._ids_by_code()
+        stage_codes = {stage_id: code for code, stage_id in stage_ids.items()}
+        total_revenue = self.env["reconquete.analysis.state"]._for_company(company).revenue_total
+        # Won back by a purchase that no longer counts (cancelled, reset): the
+        # client is assessed again from the risk stage it was won back from.
+        undone = self._undone_wins(rows, stage_ids)
+        updates = []
+        for row in rows:
+            stored = row.stored or (None,) * len(FIGURE_NAMES)
+            previous = undone.get(row.file_id) or (stage_codes.get(stored[STAGE_ID]), stored[STAGE_DATE])
+            values = self._assess(row, thresholds, today, total_revenue, stage_ids, previous)
+            if row.file_id in undone:
+                stored = (*stored[:STAGE_ID], stage_ids[previous[0]], previous[1], *stored[STAGE_DATE + 1 :])
+            if values != self._normalised(stored) or row.file_id in undone:
+                updates.append(FileUpdate(row.partner_id, row.file_id, values, stored[STAGE_ID], stored[STAGE_DATE]))
+        locked = self._lock_files([update.file_id for update in updates if update.file_id])
+        skipped = [update.partner_id for update in updates if update.file_id and update.file_id not in locked]
+        if skipped:
+            _logger.info(
+                "Reconquête: %s client(s) of %s held or changed by another transaction meanwhile; re-read later",
+                len(skipped),
+                company.name,
             )
-            for name, sql_type in STORED_FIGURES
+        updates = [update for update in updates if not update.file_id or update.file_id in locked]
+        if not updates:
+            return BatchResult(0, skipped, [])
+        if undone := {file_id: previous for file_id, previous in undone.items() if file_id in locked}:
+            self.env["reconquete.scheduler"]._on_win_undone(company, undone)
+        self._copy_updates(updates)
+        created = self._insert_new_files(company)
+        # A file created meanwhile by another transaction: left to the next pass.
+        lost_races = [
+            update.partner_id for update in updates if not update.file_id and update.partner_id not in created
+        ]
+        skipped += lost_races
+        self._update_files()
+        stage_changes = self._record_stage_changes(company, today, stage_codes)
+        self._invalidate_files()
+        won_back = {
+            file_id: (previous, date)
+            for file_id, previous, date, current in stage_changes
+            if stage_codes.get(previous) in attrition_rules.RISK_STAGES
+            and stage_codes.get(current) == attrition_rules.WON_BACK
+        }
+        if won_back:
+            self.env["reconquete.scheduler"]._on_won_back(company, won_back, today)
+        cleared = [
+            file_id
+            for file_id, previous, _date, current in stage_changes
+            if stage_codes.get(previous) in attrition_rules.RISK_STAGES
+            and stage_codes.get(current) in attrition_rules.LIVING_STAGES
+            and stage_codes.get(current) != attrition_rules.WON_BACK
+        ]
+        if cleared:
+            self.env["reconquete.scheduler"]._on_risk_cleared(cleared)
+        return BatchResult(len(updates) - len(lost_races), skipped, stage_changes)
+
+    @api.model
+    def _undone_wins(self, rows, stage_ids):
+        """{file id: (risk stage code, entry date)} of the files Won Back by a purchase gone since.
+
+        A Won Back file's stage date is the day of the purchase that won it
+        back: a last purchase before it means that purchase no longer counts.
+        """
+        file_ids = [
+            row.file_id
+            for row in rows
+            if row.stored
+            and row.stored[STAGE_ID] == stage_ids[attrition_rules.WON_BACK]
+            and (row.rhythm.last_purchase is None or row.rhythm.last_purchase < row.stored[STAGE_DATE])
+        ]
+        if not file_ids:
+            return {}
+        query = SQL(
+            """
+            SELECT DISTINCT ON (client_id) client_id, stage_to, date
+              FROM reconquete_stage_history
+             WHERE client_id = ANY(%s) AND stage_to IN %s
+          ORDER BY client_id, date DESC, id DESC
+            """,
+            file_ids,
+            attrition_rules.RISK_STAGES,
         )
-        columns = SQL(", ").join(SQL.identifier(name) for name in FIGURE_NAMES)
-        values = SQL(", ").join(SQL("%s", update) for update in updates)
+        return {file_id: (stage, date) for file_id, stage, date in self.env.execute_query(query)}
+
+    @api.model
+    def _invalidate_files(self):
+        """Files were written in SQL: forget them, and the partner fields that read them."""
+        self.env["reconquete.client"].invalidate_model()
+        partner_fields = [name for name in self.env["res.partner"]._fields if name.startswith("reconquete_")]
+        self.env["res.partner"].invalidate_model(partner_fields)
+
+    @api.model
+    def _normalised(self, stored):
+        """Stored values as ``_assess`` returns them, so that unchanged files compare equal."""
+        return tuple(
+            float(value) if name == "revenue" and value is not None else value
+            for name, value in zip(FIGURE_NAMES, stored, strict=True)
+        )
+
+    @api.model
+    def _lock_files(self, file_ids):
+        """Lock the files this batch writes; those another transaction holds or changed are left out.
+
+        ``SKIP LOCKED`` leaves out the files locked now. A file changed and
+        committed since this transaction's snapshot makes the lock fail with a
+        serialization error: the set is then halved until the culprits alone
+        are left out.
+        """
+        if not file_ids:
+            return set()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                query = SQL(
+                    "SELECT id FROM reconquete_client WHERE id = ANY(%s) FOR NO KEY UPDATE SKIP LOCKED", file_ids
+                )
+                # an expected error here, not one for the log
+                self.env.cr.execute(query, log_exceptions=False)
+                return {file_id for (file_id,) in self.env.cr.fetchall()}
+        except errors.SerializationFailure:
+            if len(file_ids) == 1:
+                return set()
+            half = len(file_ids) // 2
+            return self._lock_files(file_ids[:half]) | self._lock_files(file_ids[half:])
+
+    @api.model
+    def _copy_updates(self, updates):
+        """The batch's new values, into a temporary table, through COPY (no statement per client)."""
+        columns = SQL(", ").join(SQL("%s %s", SQL.identifier(name), SQL(sql_type)) for name, sql_type in FIGURE_COLUMNS)
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS reconquete_batch"))
         self.env.cr.execute(
             SQL(
-                "UPDATE res_partner AS client SET %s FROM (VALUES %s) AS new(id, %s) WHERE client.id = new.id",
-                assignments,
-                values,
+                "CREATE TEMPORARY TABLE reconquete_batch (partner_id int4, file_id int4, previous_stage_id int4, "
+                "previous_stage_date date, %s) ON COMMIT DROP",
                 columns,
             )
         )
+        lines = (
+            "\t".join(
+                map(
+                    copy_text,
+                    (
+                        update.partner_id,
+                        update.file_id,
+                        update.previous_stage_id,
+                        update.previous_stage_date,
+                        *update.values,
+                    ),
+                )
+            )
+            for update in updates
+        )
+        buffer = io.StringIO("\n".join(lines) + "\n")
+        self.env.cr.copy_expert("COPY reconquete_batch FROM STDIN", buffer)
 
     @api.model
-    def _record_stage_changes(self, company, today, changes):
-        """Insert one history line per stage change, in one statement."""
-        if not changes:
-            return
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC')",
-                row["client_id"],
-                company.id,
-                today,
-                old_stage_id,
-                new_values[STAGE],
-                row["user_id"],
-                row["revenue"],
-                bool(new_values[STRATEGIC]),
-                self.env.uid,
-                self.env.uid,
-            )
-            for row, old_stage_id, new_values in changes
+    def _insert_new_files(self, company):
+        """Create the files of the batch's new clients; return the partner ids created."""
+        columns = SQL(", ").join(SQL.identifier(name) for name in FIGURE_NAMES)
+        query = SQL(
+            """
+            INSERT INTO reconquete_client
+                   (partner_id, company_id, user_id, strategic_override, excluded, %(columns)s,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT batch.partner_id, %(company_id)s, partner.user_id, 'auto', FALSE, %(batch_columns)s,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM reconquete_batch AS batch
+              JOIN res_partner AS partner ON partner.id = batch.partner_id
+             WHERE batch.file_id IS NULL
+            ON CONFLICT (partner_id, company_id) DO NOTHING
+         RETURNING partner_id
+            """,
+            columns=columns,
+            batch_columns=SQL(", ").join(SQL("batch.%s", SQL.identifier(name)) for name in FIGURE_NAMES),
+            company_id=company.id,
+            uid=self.env.uid,
+        )
+        return {partner_id for (partner_id,) in self.env.execute_query(query)}
+
+    @api.model
+    def _update_files(self):
+        assignments = SQL(", ").join(
+            SQL("%s = batch.%s", SQL.identifier(name), SQL.identifier(name)) for name in FIGURE_NAMES
         )
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO reconquete_stage_history
-                       (partner_id, company_id, date, stage_from_id, stage_to_id, user_id, revenue,
-                        is_strategic, create_uid, create_date, write_uid, write_date)
-                VALUES %s
+                UPDATE reconquete_client AS file
+                   SET %s, write_uid = %s, write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM reconquete_batch AS batch
+                 WHERE file.id = batch.file_id
                 """,
-                rows,
+                assignments,
+                self.env.uid,
             )
         )
+
+    @api.model
+    def _record_stage_changes(self, company, today, stage_codes):
+        """One history line per stage change of the batch, in one statement.
+
+        Returns (file id, previous stage id, previous stage date, new stage id) per change.
+        """
+        query = SQL(
+            """
+            INSERT INTO reconquete_stage_history (client_id, date, stage_from, stage_to, user_id, revenue, is_strategic)
+            SELECT file.id, %(today)s, previous_stage.code, stage.code, file.user_id, batch.revenue,
+                   COALESCE(batch.is_strategic, FALSE)
+              FROM reconquete_batch AS batch
+              JOIN reconquete_client AS file ON file.partner_id = batch.partner_id AND file.company_id = %(company_id)s
+         LEFT JOIN reconquete_stage AS previous_stage ON previous_stage.id = batch.previous_stage_id
+         LEFT JOIN reconquete_stage AS stage ON stage.id = batch.stage_id
+             WHERE batch.stage_id IS DISTINCT FROM batch.previous_stage_id
+         RETURNING client_id
+            """,
+            today=today,
+            company_id=company.id,
+        )
+        changed_file_ids = [file_id for (file_id,) in self.env.execute_query(query)]
+        if not changed_file_ids:
+            return []
         self.env["reconquete.stage.history"].invalidate_model()
+        details = SQL(
+            """
+            SELECT file.id, batch.previous_stage_id, batch.previous_stage_date, batch.stage_id
+              FROM reconquete_batch AS batch
+              JOIN reconquete_client AS file ON file.partner_id = batch.partner_id AND file.company_id = %s
+             WHERE file.id = ANY(%s)
+            """,
+            company.id,
+            changed_file_ids,
+        )
+        return self.env.execute_query(details)
+
+    # ------------------------------------------------------------------
+    # Solicitations
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _unanswered_solicitations_query(self, company, clients_sql):
+        """CTEs counting, per client, solicitations since its last answer or purchase.
+
+        A solicitation is an email sent to the client or one of its contacts
+        from their chatter or from the client's reconquest file, or a call
+        marked "No answer"; an answer is any message the client's contacts
+        wrote to this company. Order and invoice emails are not solicitations.
+        Needs the ``figures`` CTE before it; ``clients_sql`` filters on
+        ``partner.commercial_partner_id``.
+        """
+        # Every lookup goes through an index of a real table (contacts by
+        # commercial partner, messages by document or author, notifications by
+        # message), never through a CTE: messages can be tens of millions.
+        is_solicitation = SQL(
+            """
+            (message.subtype_id = %(no_answer)s
+             OR (message.message_type IN ('comment', 'email_outgoing')
+                 AND NOT EXISTS (SELECT 1 FROM res_partner AS author
+                                  WHERE author.id = message.author_id
+                                    AND author.commercial_partner_id = figures.client_id)
+                 AND EXISTS (SELECT 1 FROM mail_notification AS notification
+                               JOIN res_partner AS recipient ON recipient.id = notification.res_partner_id
+                              WHERE notification.mail_message_id = message.id
+                                AND notification.notification_type = 'email'
+                                AND recipient.commercial_partner_id = figures.client_id)))
+            """,
+            no_answer=self.env.ref("reconquete_client.mt_reconquete_no_answer").id,
+        )
+        return SQL(
+            """
+            last_answer AS (
+                SELECT partner.commercial_partner_id AS client_id, MAX(message.date) AS answered_at
+                  FROM res_partner AS partner
+                  JOIN mail_message AS message ON message.author_id = partner.id
+                 WHERE %(clients_sql)s
+                   AND message.message_type IN ('email', 'comment')
+                   AND message.record_company_id = %(company_id)s
+              GROUP BY partner.commercial_partner_id
+            ),
+            solicitation AS (
+                SELECT figures.client_id, message.date
+                  FROM figures
+                  JOIN res_partner AS partner ON partner.commercial_partner_id = figures.client_id
+                  -- OFFSET 0 keeps this a subquery: the cheap filters drop the
+                  -- messages before the last purchase, then the EXISTS below run
+                  CROSS JOIN LATERAL (
+                        SELECT message.id, message.date, message.author_id, message.subtype_id, message.message_type
+                          FROM mail_message AS message
+                         WHERE message.model = 'res.partner'
+                           AND message.res_id = partner.id
+                           AND message.date >= figures.last_purchase + 1
+                           AND message.record_company_id = %(company_id)s
+                        OFFSET 0
+                  ) AS message
+                 WHERE %(is_solicitation)s
+                UNION ALL
+                SELECT figures.client_id, message.date
+                  FROM figures
+                  JOIN reconquete_client AS file
+                    ON file.partner_id = figures.client_id AND file.company_id = %(company_id)s
+                  CROSS JOIN LATERAL (
+                        SELECT message.id, message.date, message.author_id, message.subtype_id, message.message_type
+                          FROM mail_message AS message
+                         WHERE message.model = 'reconquete.client'
+                           AND message.res_id = file.id
+                           AND message.date >= figures.last_purchase + 1
+                        OFFSET 0
+                  ) AS message
+                 WHERE %(is_solicitation)s
+            ),
+            unanswered AS (
+                SELECT solicitation.client_id, COUNT(*) AS unanswered
+                  FROM solicitation
+             LEFT JOIN last_answer ON last_answer.client_id = solicitation.client_id
+                 WHERE solicitation.date > COALESCE(last_answer.answered_at, '-infinity')
+              GROUP BY solicitation.client_id
+            )
+            """,
+            clients_sql=clients_sql,
+            company_id=company.id,
+            is_solicitation=is_solicitation,
+        )
+
+
+def copy_text(value):
+    """One value in COPY's text format (numbers, dates, booleans, and codes without tabs or newlines)."""
+    if value is None:
+        return "\\N"
+    if value.__class__ is str:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    return str(value)  # True/False, ISO dates and repr() floats are all valid COPY input

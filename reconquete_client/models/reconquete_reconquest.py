@@ -1,6 +1,6 @@
 """A won-back client: when it entered the risk, when it bought again, how long it took."""
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ReconqueteReconquest(models.Model):
@@ -9,8 +9,11 @@ class ReconqueteReconquest(models.Model):
     _order = "won_back_date desc, id desc"
     _rec_name = "partner_id"
 
-    partner_id = fields.Many2one("res.partner", string="Client", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
+    client_id = fields.Many2one(
+        "reconquete.client", string="Reconquest File", required=True, index=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(related="client_id.partner_id", string="Client", store=True, index=True)
+    company_id = fields.Many2one(related="client_id.company_id", store=True, index=True)
     user_id = fields.Many2one("res.users", string="Salesperson", ondelete="set null")
     from_stage_id = fields.Many2one(
         "reconquete.stage",
@@ -26,7 +29,19 @@ class ReconqueteReconquest(models.Model):
     won_back_date = fields.Date(required=True, index=True)
     days_to_win_back = fields.Integer(
         string="Days to Win Back",
+        compute="_compute_days_to_win_back",
+        store=True,
         aggregator="avg",
         help='Days between entering "To Win Back" (or "Lost") and the purchase that won the client back.',
     )
     document_name = fields.Char(string="Winning Document", help="The order or invoice that won the client back.")
+    closed_activity_ids = fields.Many2many(
+        "mail.activity",
+        string="Activities Closed",
+        help="The reconquest activities this win closed: opened again if the winning purchase is cancelled.",
+    )
+
+    @api.depends("risk_date", "won_back_date")
+    def _compute_days_to_win_back(self):
+        for reconquest in self:
+            reconquest.days_to_win_back = (reconquest.won_back_date - reconquest.risk_date).days

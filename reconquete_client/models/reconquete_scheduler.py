@@ -1,21 +1,23 @@
 """Reconquest work: activities for the right person when a client slips away,
+what becomes of them when the client is snoozed, excluded or answers nothing,
 and their closing when it comes back.
 
-Scheduling is state-based, not event-based: a client in a stage that asks
-for an activity, whose current stage entry has not been served yet, gets it.
-So a job interrupted after the analysis catches up at its next call, and a
-rerun finds nothing to do. The entry served is remembered on the client
-(``reconquete_activities_stage_date``) in the same transaction as the
-activities, and the database refuses a second open activity of a type.
+Planning is state-based: a file in a stage that asks for an activity, with no
+activity of that type since it entered the stage, gets one. "Served" means
+"has its activity" (open or done): an activity deleted with its user is
+planned again by the next run, and a rerun finds nothing to do. The database
+refuses a second open activity of a type on a file, even from two jobs at once.
+Stage entries that existed when the addon was installed are left to the
+managers (``unplanned_entry_date``): no flood of activities on day one.
 """
 
 import logging
 from collections import namedtuple
-from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, models
+from odoo.fields import Command
 from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 
@@ -23,231 +25,251 @@ from .. import attrition_rules
 
 _logger = logging.getLogger(__name__)
 
-# One activity to schedule: for which client and stage, of which type, for whom,
+# One activity to create: on which file, for which stage, of which type, for whom,
 # and the client's last purchase document the note quotes.
-Plan = namedtuple("Plan", ["client", "stage", "activity_type", "user", "document"])
+Plan = namedtuple("Plan", ["file", "stage", "activity_type", "user", "document"])
+# A client's latest purchase: the order or invoice name, its day, its sales team id.
+PurchaseDocument = namedtuple("PurchaseDocument", ["name", "day", "team_id"])
 
 
 class ReconqueteScheduler(models.AbstractModel):
     _name = "reconquete.scheduler"
     _description = "Reconquest Activity Scheduler"
 
-    # Clients handled per transaction of the scheduled action.
+    # Files handled per transaction of the scheduled action.
     _batch_size = 500
 
     # ------------------------------------------------------------------
-    # Which clients wait for their activities
+    # Which files wait for their activities
     # ------------------------------------------------------------------
 
     @api.model
-    def _pending_clients_sql(self, company, today, exclude_ids=(), client_ids=None):
-        """WHERE clause on res_partner: clients whose stage entry awaits its activities."""
-        stage_ids = self.env["reconquete.stage"].sudo().search([("activity_type_id", "!=", False)]).ids
-        key = str(company.id)
-        return SQL(
-            """
-                active
-            AND (reconquete_stage_id ->> %(key)s)::int = ANY(%(stage_ids)s)
-            AND (reconquete_stage_date ->> %(key)s) IS DISTINCT FROM (reconquete_activities_stage_date ->> %(key)s)
-            AND (reconquete_excluded ->> %(key)s) IS DISTINCT FROM 'true'
-            AND COALESCE((reconquete_snoozed_until ->> %(key)s)::date, '-infinity') <= %(today)s
-            AND id <> ALL(%(exclude_ids)s)
-            AND (%(client_ids)s IS NULL OR id = ANY(%(client_ids)s))
-            """,
-            key=key,
-            stage_ids=stage_ids,
-            today=today,
-            exclude_ids=list(exclude_ids),
-            client_ids=client_ids,
-        )
-
-    @api.model
-    def _pending_clients(self, company, today, exclude_ids=(), client_ids=None):
-        """The next batch of clients of ``company`` waiting for their activities."""
-        self.env["res.partner"].flush_model()
+    def _pending_files(self, company, today, files=None, exclude=()):
+        """The next files of ``company`` whose stage asks for an activity they do not have."""
+        self.env.flush_all()
         query = SQL(
-            "SELECT id FROM res_partner WHERE %s ORDER BY id LIMIT %s",
-            self._pending_clients_sql(company, today, exclude_ids, client_ids),
-            self._batch_size,
+            """
+            SELECT file.id
+              FROM reconquete_client AS file
+              JOIN reconquete_stage AS stage ON stage.id = file.stage_id AND stage.activity_type_id IS NOT NULL
+             WHERE file.company_id = %(company_id)s
+               AND file.excluded IS NOT TRUE
+               AND COALESCE(file.snoozed_until, '-infinity') <= %(today)s
+               AND file.stage_date IS DISTINCT FROM file.unplanned_entry_date
+               AND NOT EXISTS (SELECT 1 FROM mail_activity AS activity
+                                WHERE activity.res_model = 'reconquete.client'
+                                  AND activity.res_id = file.id
+                                  AND activity.activity_type_id = stage.activity_type_id
+                                  AND activity.create_date >= file.stage_date)
+               AND file.id <> ALL(%(exclude)s)
+               AND (%(file_ids)s::int[] IS NULL OR file.id = ANY(%(file_ids)s::int[]))
+          ORDER BY file.id
+             LIMIT %(limit)s
+            """,
+            company_id=company.id,
+            today=today,
+            exclude=list(exclude),
+            file_ids=files.ids if files is not None else None,
+            limit=self._batch_size,
         )
-        return self.env["res.partner"].browse(client_id for (client_id,) in self.env.execute_query(query))
+        return self.env["reconquete.client"].browse(file_id for (file_id,) in self.env.execute_query(query))
 
     @api.model
-    def _mark_served(self, clients, company):
-        """Remember that the clients' current stage entry has its activities."""
-        if not clients:
-            return
-        self.env["res.partner"].flush_model()
-        key = str(company.id)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE res_partner
-                   SET reconquete_activities_stage_date = COALESCE(reconquete_activities_stage_date, '{}'::jsonb)
-                       || jsonb_build_object(%(key)s, reconquete_stage_date -> %(key)s)
-                 WHERE id = ANY(%(ids)s)
-                """,
-                key=key,
-                ids=clients.ids,
-            )
-        )
-        self.env["res.partner"].invalidate_model(["reconquete_activities_stage_date"])
+    def _schedule_pending(self, company, today, files=None, commit_progress=False):
+        """Plan what the stages of ``company``'s files ask for, in batches.
 
-    @api.model
-    def _mark_all_served(self):
-        """Consider every client's current stage as served (at install: no flood of activities)."""
-        self.env["res.partner"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner SET reconquete_activities_stage_date = reconquete_stage_date "
-                "WHERE reconquete_stage_id IS NOT NULL"
-            )
-        )
-        self.env["res.partner"].invalidate_model(["reconquete_activities_stage_date"])
-
-    # ------------------------------------------------------------------
-    # Scheduling
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _schedule_for_clients(self, clients, company, today):
-        """Schedule what the clients' stages ask for, and mark their entries served.
-
-        Returns the clients left waiting because nobody could take their
-        activity; they are retried at the next run.
+        Files nobody can take are retried at the next run; a batch that fails
+        is rolled back alone. With ``commit_progress`` each batch is committed
+        and False is returned when the scheduled action runs out of time;
+        otherwise the activities created are returned.
         """
-        plans, served = self._plan(clients.with_company(company), company)
-        waiting = clients - served
+        postponed = set()  # this company's files left for the next run
+        created = self.env["mail.activity"]
+        while batch := self._pending_files(company, today, files, postponed):
+            try:
+                with self.env.cr.savepoint():
+                    activities, waiting = self._schedule(batch, today)
+                created |= activities
+                postponed.update(waiting.ids)
+            except Exception:
+                _logger.exception(
+                    "Reconquête: planning activities for %s clients of %s failed; retried at the next run",
+                    len(batch),
+                    company.name,
+                )
+                postponed.update(batch.ids)
+            if commit_progress and not self.env["ir.cron"]._commit_progress(len(batch)):
+                return False
+        return created if not commit_progress else True
+
+    @api.model
+    def _schedule(self, files, today):
+        """Create the activities the files' stages ask for; return them and the files nobody can take."""
+        plans, served = self._plan(files)
+        waiting = files - served
         if waiting:
             _logger.warning(
-                "Reconquête: no active user to take the reconquest of %s clients of %s; set a default "
-                "reconquest user in the settings. They are retried at the next run.",
+                "Reconquête: no active user to take the reconquest of %s clients of %s; set a default reconquest "
+                "user in the settings. They are retried at the next run.",
                 len(waiting),
-                company.name,
+                waiting.company_id.name,
             )
-        self._create_activities(company, today, plans)
-        self._mark_served(served, company)
-        return waiting
+        return self._create_activities(plans, today), waiting
 
     @api.model
-    def _schedule_manually(self, clients, company):
+    def _schedule_manually(self, files):
         """A manager asks for a reconquest now: the stage's activity, or the reconquest call."""
-        clients = clients.with_company(company).filtered(
-            lambda client: client.reconquete_stage_id and not client.reconquete_excluded
-        )
+        files = files.filtered(lambda file: file.stage_id and not file.excluded)
         fallback_stage = self.env.ref("reconquete_client.reconquete_stage_at_risk")
-        planned, served = self._plan(clients, company, fallback_stage)
-        activities = self._create_activities(company, fields.Date.context_today(self), planned)
-        self._mark_served(served, company)
-        return activities
+        plans, _served = self._plan(files, fallback_stage)
+        return self._create_activities(plans, self.env["reconquete.client"]._today())
 
     @api.model
-    def _plan(self, clients, company, fallback_stage=None):
-        """The activities the clients' stages ask for, and the clients served.
+    def _plan(self, files, fallback_stage=None):
+        """The activities the files' stages ask for, and the files served.
 
-        A client is served when its stage's activity found someone to take it.
+        A file is served when its stage's activity found someone to take it.
         The executive's activity is planned only when the company names one.
         """
-        documents = self.env["reconquete.analysis"]._last_purchase_documents(company, clients.ids)
         plans = []
-        served = self.env["res.partner"]
-        executive = company.reconquete_executive_user_id
-        for client in clients:
-            stage = client.reconquete_stage_id
-            if not stage.activity_type_id and fallback_stage:
-                stage = fallback_stage
-            document = documents.get(client.id)
-            assignee = self._stage_assignee(client, company, stage, document)
-            if not assignee:
-                continue
-            served |= client
-            plans.append(Plan(client, stage, stage.activity_type_id, assignee, document))
-            if client.reconquete_is_strategic and stage.executive_activity_type_id and executive:
-                plans.append(Plan(client, stage, stage.executive_activity_type_id, executive, document))
+        served = self.env["reconquete.client"]
+        for company, company_files in files.grouped("company_id").items():
+            documents = self._last_purchase_documents(company, company_files.partner_id.ids)
+            executive = company.reconquete_executive_user_id
+            for file in company_files:
+                stage = file.stage_id
+                if not stage.activity_type_id and fallback_stage:
+                    stage = fallback_stage
+                document = documents.get(file.partner_id.id)
+                assignee = self._stage_assignee(file, stage, document)
+                if not assignee:
+                    continue
+                served |= file
+                plans.append(Plan(file, stage, stage.activity_type_id, assignee, document))
+                if file.is_strategic and stage.executive_activity_type_id and executive:
+                    plans.append(Plan(file, stage, stage.executive_activity_type_id, executive, document))
         return plans, served
 
     @api.model
-    def _create_activities(self, company, today, plans):
-        """Create the planned activities in one batch.
-
-        Skips plans without an activity type, and clients that already have an
-        open reconquest activity of that type for this company.
-        """
+    def _create_activities(self, plans, today):
+        """Create the planned activities in one batch, skipping types a file already has open."""
         plans = [plan for plan in plans if plan.activity_type]
         if not plans:
             return self.env["mail.activity"]
-        clients = self.env["res.partner"].concat(*(plan.client for plan in plans))
-        already_open = {
-            (activity.res_id, activity.activity_type_id.id)
-            for activity in self._open_reconquest_activities(clients, company)
-        }
-        partner_model = self.env["ir.model"]._get_id("res.partner")
+        files = self.env["reconquete.client"].concat(*(plan.file for plan in plans))
+        already_open = {(activity.res_id, activity.activity_type_id.id) for activity in self._open_activities(files)}
+        model_id = self.env["ir.model"]._get_id("reconquete.client")
         vals_list = []
         for plan in plans:
-            if (plan.client.id, plan.activity_type.id) in already_open:
+            if (plan.file.id, plan.activity_type.id) in already_open:
                 continue
-            already_open.add((plan.client.id, plan.activity_type.id))
+            already_open.add((plan.file.id, plan.activity_type.id))
             vals_list.append(
                 {
-                    "res_model_id": partner_model,
-                    "res_id": plan.client.id,
+                    "res_model_id": model_id,
+                    "res_id": plan.file.id,
                     "activity_type_id": plan.activity_type.id,
                     "summary": plan.activity_type.summary,
-                    "note": self._activity_note(plan.client, company, plan.document, plan.user),
-                    "date_deadline": today + timedelta(days=plan.stage.activity_delay_days),
+                    "note": self._activity_note(plan.file, plan.document, plan.user),
+                    "date_deadline": plan.file._activity_due_date(plan.stage),
                     "user_id": plan.user.id,
                     "automated": True,
-                    "reconquete_company_id": company.id,
                 }
             )
         # quick update: no notification email rendered per activity
         return self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
 
     @api.model
-    def _stage_assignee(self, client, company, stage, document=None):
+    def _stage_assignee(self, file, stage, document=None, leaving=()):
         """Who the stage's activity goes to; an empty recordset when nobody can take it.
 
         For the salesperson: the client's salesperson, else the leader of a
         sales team serving the client (its CRM team, the salesperson's team,
         the team of its last purchase), else the company's default user.
         """
+        company = file.company_id
         if stage.activity_assignee == "executive":
             candidates = [company.reconquete_executive_user_id]
         elif stage.activity_assignee == "default_user":
             candidates = [company.reconquete_default_user_id]
         else:
-            salesperson = client.user_id.sudo()
+            partner = file.partner_id.sudo()
+            salesperson = partner.user_id
             last_purchase_team = self.env["crm.team"].sudo().browse(document.team_id if document else False)
             candidates = [
                 salesperson,
-                client.sudo().team_id.user_id if "team_id" in client._fields else None,  # with CRM
+                partner.team_id.user_id if "team_id" in partner._fields else None,  # with CRM
                 salesperson.sale_team_id.user_id,
                 last_purchase_team.user_id,
                 company.reconquete_default_user_id,
             ]
         for user in candidates:
-            if self._can_take_reconquest(user, company):
+            if self._can_take_reconquest(user, company, leaving):
                 return user
         return self.env["res.users"]
 
     @api.model
-    def _can_take_reconquest(self, user, company):
-        if not user:
+    def _can_take_reconquest(self, user, company, leaving=()):
+        if not user or user in leaving:
             return False
         user = user.sudo()
         return user.active and not user.share and company in user.company_ids
 
     @api.model
-    def _activity_note(self, client, company, document, user):
+    def _hand_over(self, activities, leaving):
+        """Give open activities held by users who leave to the next person in their stage's chain.
+
+        Activities nobody can take are left to go with their user: the next
+        run plans them again, a file without its activity not being served.
+        """
+        files = self.env["reconquete.client"].sudo().browse(activities.mapped("res_id"))
+        documents = {}
+        for company, company_files in files.grouped("company_id").items():
+            documents.update(self._last_purchase_documents(company, company_files.partner_id.ids))
+        stages = self.env["reconquete.stage"].sudo().search([])  # pylint: disable=no-search-all
+        for activity in activities:
+            file = files.browse(activity.res_id)
+            if activity.activity_type_id in stages.executive_activity_type_id:
+                executive = file.company_id.reconquete_executive_user_id
+                successor = executive if self._can_take_reconquest(executive, file.company_id, leaving) else None
+            else:
+                stage = stages.filtered(
+                    lambda stage, activity=activity: stage.activity_type_id == activity.activity_type_id
+                )
+                document = documents.get(file.partner_id.id)
+                successor = self._stage_assignee(file, stage[:1] or file.stage_id, document, leaving=leaving)
+            if not successor:
+                continue
+            file._log_note(
+                self.env._(
+                    "%(user)s leaves: their %(activity)s goes to %(successor)s.",
+                    user=activity.user_id.name,
+                    activity=activity.activity_type_id.name,
+                    successor=successor.name,
+                )
+            )
+            activity.user_id = successor
+
+    @api.model
+    def _last_purchase_documents(self, company, partner_ids):
+        """{partner id: PurchaseDocument} of each client's latest purchase."""
+        if not partner_ids:
+            return {}
+        source = self.env[company._reconquete_source_model()]
+        self.env.flush_all()
+        rows = self.env.execute_query(source._reconquete_last_documents_query(company, partner_ids))
+        return {partner_id: PurchaseDocument(name, day, team_id) for partner_id, name, day, team_id in rows}
+
+    @api.model
+    def _activity_note(self, file, document, user):
         """Why this activity exists, in the assignee's language, with the figures behind it."""
         env = self.with_context(lang=user.lang or self.env.lang).env
-        client = client.with_env(env).with_company(company)
+        file = file.with_env(env).sudo()
+        company = file.company_id
         lines = []
-        silence, interval = client.reconquete_silence_days, round(client.reconquete_reference_interval)
-        if attrition_rules.has_own_rhythm(
-            attrition_rules.Rhythm(client.reconquete_purchase_days, mean_interval=client.reconquete_mean_interval),
-            company._reconquete_thresholds(),
-        ):
+        silence, interval = file.silence_days, round(file.reference_interval)
+        rhythm = attrition_rules.Rhythm(file.purchase_days, mean_interval=file.mean_interval)
+        if attrition_rules.has_own_rhythm(rhythm, company._reconquete_thresholds()):
             lines.append(
                 env._(
                     "Silent for %(silence)s days; usually orders every %(interval)s days.",
@@ -258,8 +280,8 @@ class ReconqueteScheduler(models.AbstractModel):
         else:
             lines.append(
                 env._(
-                    "Silent for %(silence)s days; not enough history for a rhythm of its own, "
-                    "the default interval is %(interval)s days.",
+                    "Silent for %(silence)s days; not enough history for a rhythm of its own, the default interval "
+                    "is %(interval)s days.",
                     silence=silence,
                     interval=interval,
                 )
@@ -275,100 +297,213 @@ class ReconqueteScheduler(models.AbstractModel):
         lines.append(
             env._(
                 "%(share)s%% of revenue over the revenue window.",
-                share=formatLang(env, client.reconquete_revenue_share, digits=1),
+                share=formatLang(env, file.revenue_share, digits=1),
             )
         )
-        if client.reconquete_is_strategic:
-            reason = dict(client._fields["reconquete_strategic_reason"]._description_selection(env)).get(
-                client.reconquete_strategic_reason
-            )
+        if file.is_strategic:
+            reason = dict(file._fields["strategic_reason"]._description_selection(env)).get(file.strategic_reason)
             lines.append(env._("Strategic client: %(reason)s.", reason=reason))
-        limit = company.reconquete_solicitation_limit
-        if client.reconquete_unanswered_count >= limit:
-            lines.append(
-                env._("Did not answer the last %(count)s solicitations.", count=client.reconquete_unanswered_count)
-            )
+        if file.unanswered_count >= company.reconquete_solicitation_limit:
+            lines.append(env._("Did not answer the last %(count)s solicitations.", count=file.unanswered_count))
         return Markup("").join(Markup("<p>%s</p>") % line for line in lines)
+
+    # ------------------------------------------------------------------
+    # What users do with the activities
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _open_activities(self, files):
+        """The open activities on these reconquest files."""
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", "reconquete.client"), ("res_id", "in", files.ids)])
+        )
+
+    @api.model
+    def _record_no_answer(self, file):
+        """Count a solicitation without answer; close the file's open activity of its stage, if any.
+
+        Only the stage's own activity (the Reconquest Call when To Win Back) is
+        closed, never the executive's. Returns the closed activity.
+        """
+        subtype = self.env.ref("reconquete_client.mt_reconquete_no_answer")
+        stage_type = file.stage_id.activity_type_id
+        activity = self._open_activities(file).filtered(lambda activity: activity.activity_type_id == stage_type)[:1]
+        if activity:
+            message_id = activity.with_user(self.env.user).action_feedback(feedback=self.env._("No answer"))
+            self.env["mail.message"].browse(message_id).sudo().subtype_id = subtype
+        else:
+            file.message_post(body=self.env._("No answer to a solicitation."), subtype_id=subtype.id)
+        self.env["reconquete.analysis"]._analyse_files(file, file.company_id)
+        return activity
+
+    @api.model
+    def _postpone_activities(self, files, until):
+        """Snoozed: the open activities wait until the snooze ends. Returns a sentence per file."""
+        outcome = {}
+        for file, activities in self._open_activities(files).grouped("res_id").items():
+            activities.write({"date_deadline": until})
+            outcome[file] = self.env._(
+                "Open activities postponed to %(date)s: %(names)s.",
+                date=format_date(self.env, until),
+                names=", ".join(activities.mapped("activity_type_id.name")),
+            )
+        return outcome
+
+    @api.model
+    def _cancel_activities(self, files, why):
+        """Excluded: the open activities are cancelled. Returns a sentence per file."""
+        outcome = {}
+        for file, activities in self._open_activities(files).grouped("res_id").items():
+            outcome[file] = self.env._(
+                "Open activities cancelled (%(why)s): %(names)s.",
+                why=why,
+                names=", ".join(activities.mapped("activity_type_id.name")),
+            )
+            activities.unlink()
+        return outcome
+
+    @api.model
+    def _resume_activities(self, files):
+        """Resumed: the postponed activities are due again, and what the stage asks for is planned."""
+        outcome = {}
+        today = self.env["reconquete.client"]._today()
+        for file_id, activities in self._open_activities(files).grouped("res_id").items():
+            file = files.browse(file_id)
+            activities.filtered(lambda activity: activity.date_deadline > today).write(
+                {"date_deadline": file._activity_due_date()}
+            )
+        for company, company_files in files.grouped("company_id").items():
+            for activity in self._schedule_pending(company, today, company_files):
+                outcome[activity.res_id] = self.env._(
+                    "Planned again: %(name)s for %(user)s.",
+                    name=activity.activity_type_id.name,
+                    user=activity.user_id.name,
+                )
+        return outcome
 
     # ------------------------------------------------------------------
     # Won back
     # ------------------------------------------------------------------
 
     @api.model
-    def _open_reconquest_activities(self, clients, company):
-        return (
-            self.env["mail.activity"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", clients.ids),
-                    ("reconquete_company_id", "=", company.id),
-                ]
-            )
-        )
-
-    @api.model
     def _on_won_back(self, company, previous_stages, today):
         """Close the reconquest of clients that bought again, and record it.
 
-        ``previous_stages`` maps each won-back client id to the (stage id,
-        entry date) it was won back from.
+        ``previous_stages`` maps each won-back file id to the (stage id, entry
+        date) it was won back from.
         """
-        clients = self.env["res.partner"].browse(list(previous_stages)).with_company(company)
-        documents = self.env["reconquete.analysis"]._last_purchase_documents(company, clients.ids)
-        risk_dates = self._risk_start_dates(company, clients.ids)
-        open_activities = self._open_reconquest_activities(clients, company).grouped("res_id")
+        files = self.env["reconquete.client"].sudo().browse(list(previous_stages))
+        documents = self._last_purchase_documents(company, files.partner_id.ids)
+        risk_dates = self._risk_start_dates(files)
+        open_activities = self._open_activities(files).grouped("res_id")
         reconquests, notes = [], {}
-        for client in clients:
-            stage_id, stage_date = previous_stages[client.id]
-            name, day = documents[client.id][:2] if client.id in documents else ("", today)
-            risk_date = risk_dates.get(client.id) or stage_date or today
-            feedback = self.env._("Won back: %(document)s on %(date)s.", document=name, date=format_date(self.env, day))
-            if client.id in open_activities:
-                open_activities[client.id].action_feedback(feedback=feedback)
-            notes[client.id] = Markup("<p>%s</p>") % self.env._(
+        for file in files:
+            stage_id, stage_date = previous_stages[file.id]
+            name, day = documents[file.partner_id.id][:2] if file.partner_id.id in documents else ("", today)
+            risk_date = risk_dates.get(file.id) or stage_date or today
+            date = format_date(self.env, day)
+            activities = open_activities.get(file.id, self.env["mail.activity"])
+            if activities:
+                activities.action_feedback(
+                    feedback=self.env._("Won back: %(document)s on %(date)s.", document=name, date=date)
+                )
+            notes[file.id] = Markup("<p>%s</p>") % self.env._(
                 'Won back %(days)s days after entering "To Win Back": %(document)s on %(date)s.',
                 days=(day - risk_date).days,
                 document=name,
-                date=format_date(self.env, day),
+                date=date,
             )
             reconquests.append(
                 {
-                    "partner_id": client.id,
-                    "company_id": company.id,
-                    "user_id": client.user_id.id,
+                    "client_id": file.id,
+                    "user_id": file.user_id.id,
                     "from_stage_id": stage_id,
                     "risk_date": risk_date,
                     "won_back_date": day,
-                    "days_to_win_back": (day - risk_date).days,
                     "document_name": name,
+                    "closed_activity_ids": [Command.set(activities.ids)],
                 }
             )
-        # One batch of notes (a note of the system, signed by whoever confirmed the order).
-        clients._message_log_batch(notes, author_id=self.env.user.partner_id.id)
+        # One batch of notes, signed by whoever caused the purchase (a note of the system).
+        files._message_log_batch(notes, author_id=self.env.user.partner_id.id)
         self.env["reconquete.reconquest"].sudo().create(reconquests)
 
     @api.model
-    def _risk_start_dates(self, company, client_ids):
-        """{client id: day it last entered the risk from a stage outside it}."""
-        risk_stage_ids = [
-            stage_id
-            for code, stage_id in self.env["reconquete.stage"]._ids_by_code().items()
-            if code in attrition_rules.RISK_STAGES
-        ]
+    def _on_risk_cleared(self, file_ids):
+        """Back among living clients without a win (a backdated invoice, say): the open activities have no object."""
+        files = self.env["reconquete.client"].sudo().browse(file_ids)
+        for file_id, activities in self._open_activities(files).grouped("res_id").items():
+            activities.action_feedback(
+                feedback=self.env._(
+                    'Closed: the client is no longer at risk, its purchases say "%(stage)s".',
+                    stage=files.browse(file_id).stage_id.name,
+                )
+            )
+
+    @api.model
+    def _on_win_undone(self, company, restored):
+        """The purchase that won these clients back no longer counts (cancelled, reset to draft).
+
+        ``restored`` maps each file id to the (risk stage code, entry date) it
+        goes back to. The win is undone: its reconquest record and its history
+        line go, the activities it closed are open again, and the chatter says why.
+        """
+        files = self.env["reconquete.client"].sudo().browse(list(restored))
+        reconquests = self.env["reconquete.reconquest"].sudo().search([("client_id", "in", files.ids)])
+        stage_names = dict(self.env["reconquete.stage.history"]._fields["stage_to"]._description_selection(self.env))
+        notes = {}
+        for file in files:
+            stage, since = restored[file.id]
+            undone = reconquests.filtered(
+                lambda reconquest, file=file, since=since: (
+                    reconquest.client_id == file and reconquest.won_back_date >= since
+                )
+            )
+            # the closed activities are archived: read the link with them
+            reopened = undone.with_context(active_test=False).closed_activity_ids
+            reopened.write({"active": True, "date_done": False, "feedback": False})
+            notes[file.id] = Markup("<p>%s</p>") % self.env._(
+                "The purchase that won this client back no longer counts (%(documents)s cancelled or reset): back "
+                'to "%(stage)s" since %(date)s. Reconquest activities open again: %(activities)s.',
+                documents=", ".join(undone.mapped("document_name")) or self.env._("its order"),
+                stage=stage_names.get(stage, stage),
+                date=format_date(self.env, since),
+                activities=", ".join(reopened.mapped("activity_type_id.name")) or self.env._("none"),
+            )
+            undone.unlink()
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM reconquete_stage_history WHERE client_id = %s AND stage_to = %s AND date >= %s",
+                    file.id,
+                    attrition_rules.WON_BACK,
+                    since,
+                )
+            )
+        self.env["reconquete.stage.history"].invalidate_model()
+        files._message_log_batch(notes, author_id=self.env.user.partner_id.id)
+
+    @api.model
+    def _risk_start_dates(self, files):
+        """{file id: day it last entered the risk from a stage outside it}."""
         query = SQL(
             """
-            SELECT DISTINCT ON (partner_id) partner_id, date
+            SELECT DISTINCT ON (client_id) client_id, date
               FROM reconquete_stage_history
-             WHERE company_id = %(company_id)s
-               AND partner_id = ANY(%(client_ids)s)
-               AND stage_to_id = ANY(%(risk)s)
-               AND (stage_from_id IS NULL OR stage_from_id <> ALL(%(risk)s))
-          ORDER BY partner_id, date DESC, id DESC
+             WHERE client_id = ANY(%(file_ids)s)
+               AND stage_to IN %(risk)s
+               AND (stage_from IS NULL OR stage_from NOT IN %(risk)s)
+          ORDER BY client_id, date DESC, id DESC
             """,
-            company_id=company.id,
-            client_ids=client_ids,
-            risk=risk_stage_ids,
+            file_ids=files.ids,
+            risk=attrition_rules.RISK_STAGES,
         )
         return dict(self.env.execute_query(query))
+
+    @api.model
+    def _leave_install_entries_to_managers(self):
+        """At install: the stages clients are in now get no automatic activity (the managers' call)."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("UPDATE reconquete_client SET unplanned_entry_date = stage_date"))
+        self.env["reconquete.client"].invalidate_model(["unplanned_entry_date"])

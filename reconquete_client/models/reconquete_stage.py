@@ -1,9 +1,19 @@
 """Attrition stages: where a client stands against its own buying rhythm."""
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from .. import attrition_rules
+
+# The stage codes of the rules, with the names users see (translatable).
+STAGE_SELECTION = [
+    (attrition_rules.NEW, "New"),
+    (attrition_rules.ACTIVE, "Active"),
+    (attrition_rules.WATCH, "To Watch"),
+    (attrition_rules.AT_RISK, "To Win Back"),
+    (attrition_rules.LOST, "Lost"),
+    (attrition_rules.WON_BACK, "Won Back"),
+]
 
 
 class ReconqueteStage(models.Model):
@@ -13,14 +23,7 @@ class ReconqueteStage(models.Model):
 
     name = fields.Char(required=True, translate=True)
     code = fields.Selection(
-        selection=[
-            (attrition_rules.NEW, "New"),
-            (attrition_rules.ACTIVE, "Active"),
-            (attrition_rules.WATCH, "To Watch"),
-            (attrition_rules.AT_RISK, "To Win Back"),
-            (attrition_rules.LOST, "Lost"),
-            (attrition_rules.WON_BACK, "Won Back"),
-        ],
+        selection=STAGE_SELECTION,
         required=True,
         readonly=True,
         help="Technical code the attrition rules use; the name can be changed freely.",
@@ -35,7 +38,7 @@ class ReconqueteStage(models.Model):
     activity_type_id = fields.Many2one(
         "mail.activity.type",
         string="Activity on Entry",
-        domain="[('res_model', 'in', [False, 'res.partner'])]",
+        domain="[('res_model', 'in', [False, 'reconquete.client'])]",
         ondelete="set null",
         help="Activity scheduled for each client entering this stage (none: nothing is scheduled).",
     )
@@ -59,7 +62,7 @@ class ReconqueteStage(models.Model):
     executive_activity_type_id = fields.Many2one(
         "mail.activity.type",
         string="Executive Activity for Strategic Clients",
-        domain="[('res_model', 'in', [False, 'res.partner'])]",
+        domain="[('res_model', 'in', [False, 'reconquete.client'])]",
         ondelete="set null",
         help="Also scheduled for the company's executive when the client is strategic.",
     )
@@ -77,6 +80,7 @@ class ReconqueteStage(models.Model):
         )
 
     @api.model
+    @tools.ormcache()
     def _ids_by_code(self):
-        """{code: id} of every stage, for the analysis."""
+        """{code: id} of every stage, for the analysis (stages are never created nor deleted)."""
         return {stage.code: stage.id for stage in self.sudo().search([])}

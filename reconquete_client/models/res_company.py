@@ -1,9 +1,19 @@
-"""Per-company settings of the attrition rules, and their validation."""
+"""Per-company settings of the attrition rules, and their validation.
+
+Every number has bounds that keep every date the rules compute valid; a bad
+value is refused before it reaches the database, with a message naming the
+value and what is allowed.
+"""
+
+import math
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..attrition_rules import Thresholds
+
+# The purchase source of a company, and the model whose documents are its purchases.
+SOURCE_MODELS = {"sale": "sale.order", "invoice": "account.move"}
 
 
 class ResCompany(models.Model):
@@ -17,8 +27,8 @@ class ResCompany(models.Model):
         string="Purchases Counted From",
         default="sale",
         required=True,
-        help="Which documents make a purchase: the date a sale order was confirmed, "
-        "or the date of a posted customer invoice (credit notes reduce the revenue).",
+        help="Which documents make a purchase: the date a sale order was confirmed, or the date of a posted "
+        "customer invoice (credit notes reduce the revenue).",
     )
     reconquete_analysis_months = fields.Integer(
         string="Analysis Window (months)",
@@ -33,8 +43,8 @@ class ResCompany(models.Model):
     reconquete_min_purchase_days = fields.Integer(
         string="Purchase Days for a Rhythm",
         default=3,
-        help="Below this number of purchase days in the analysis window, a client has no "
-        "reliable rhythm yet and the default interval is used instead of its own.",
+        help="Below this number of purchase days in the analysis window, a client has no reliable rhythm yet and "
+        "the default interval is used instead of its own.",
     )
     reconquete_default_interval = fields.Integer(
         string="Default Interval (days)",
@@ -51,8 +61,8 @@ class ResCompany(models.Model):
         string="To Win Back After (x interval)",
         default=1.5,
         digits=(4, 2),
-        help='A client goes to "To Win Back" once its silence exceeds its interval times this '
-        "factor: this is the client's alert threshold.",
+        help='A client goes to "To Win Back" once its silence exceeds its interval times this factor: this is '
+        "the client's alert threshold.",
     )
     reconquete_lost_days = fields.Integer(
         string="Lost After (days)",
@@ -62,15 +72,15 @@ class ResCompany(models.Model):
     reconquete_solicitation_limit = fields.Integer(
         string="Unanswered Solicitations",
         default=3,
-        help="A client that has not answered this many solicitations in a row goes to "
-        '"To Win Back", whatever its rhythm.',
+        help='A client that has not answered this many solicitations in a row goes to "To Win Back", whatever '
+        "its rhythm.",
     )
     reconquete_strategic_share = fields.Float(
         string="Revenue Share Threshold (%)",
         default=5.0,
         digits=(5, 2),
-        help="A client whose revenue over the revenue window reaches this percentage of the "
-        "company's revenue is strategic.",
+        help="A client whose revenue over the revenue window reaches this percentage of the company's revenue is "
+        "strategic.",
     )
     reconquete_strategic_years = fields.Integer(
         string="Minimum Relationship (years)",
@@ -81,8 +91,8 @@ class ResCompany(models.Model):
         string="Max. Variation of a Steady Rhythm",
         default=1.0,
         digits=(4, 2),
-        help="A rhythm is steady when the spread of its intervals (standard deviation) is at "
-        "most this multiple of its mean interval.",
+        help="A rhythm is steady when the spread of its intervals (standard deviation) is at most this multiple "
+        "of its mean interval.",
     )
     reconquete_default_user_id = fields.Many2one(
         "res.users",
@@ -97,48 +107,47 @@ class ResCompany(models.Model):
         domain="[('share', '=', False), ('company_ids', 'in', id)]",
         help="The company head, who personally calls strategic clients that are slipping away.",
     )
-    # Bookkeeping of the daily analysis, not settings.
-    reconquete_revenue_total = fields.Float(
-        string="Revenue over the Revenue Window",
-        readonly=True,
-        help="Revenue of all clients over the revenue window, as of the last analysis.",
-    )
-    reconquete_analysis_date = fields.Date(
-        string="Last Complete Analysis",
-        readonly=True,
-    )
-    reconquete_next_client_id = fields.Integer(
-        string="Analysis Resumes at Client",
-        readonly=True,
-        help="Technical: where an interrupted analysis resumes (0 when none is under way).",
-    )
-    reconquete_full_analysis_date = fields.Date(
-        string="Last Full Analysis",
-        readonly=True,
-        help="Day of the last analysis that re-read every order; the daily runs in between re-read "
-        "only the clients whose documents changed.",
-    )
-    reconquete_pass_is_full = fields.Boolean(
-        string="Analysis Under Way Re-reads All", readonly=True, help="Technical: the analysis under way re-reads all."
-    )
-    reconquete_pass_started_at = fields.Datetime(
-        string="Analysis Under Way Started At", readonly=True, help="Technical: start of the analysis under way."
-    )
-    reconquete_pass_message_id = fields.Integer(
-        string="Last Message at Analysis Start",
-        readonly=True,
-        help="Technical: the last message when the analysis under way started.",
-    )
-    reconquete_changes_since = fields.Datetime(
-        string="Documents Changed Since",
-        readonly=True,
-        help="Technical: documents written from this moment on are re-read by the next daily run.",
-    )
-    reconquete_messages_since_id = fields.Integer(
-        string="Messages Read Up To",
-        readonly=True,
-        help="Technical: messages after this one are re-read by the next daily run.",
-    )
+
+    @api.model
+    def _reconquete_bounds(self):
+        """{setting: (lowest, highest, is the lowest excluded)} of every number."""
+        return {
+            "reconquete_analysis_months": (1, 120, False),
+            "reconquete_revenue_months": (1, 120, False),
+            "reconquete_min_purchase_days": (2, 1000, False),
+            "reconquete_default_interval": (1, 3650, False),
+            "reconquete_watch_factor": (1.0, 10.0, False),
+            "reconquete_at_risk_factor": (1.0, 10.0, False),
+            "reconquete_lost_days": (1, 40000, False),
+            "reconquete_solicitation_limit": (1, 100, False),
+            "reconquete_strategic_share": (0.0, 100.0, True),
+            "reconquete_strategic_years": (1, 50, False),
+            "reconquete_steady_max_variation": (0.0, 100.0, True),
+        }
+
+    def _reconquete_value_problem(self, name, value):
+        """A message naming the setting, the value and the allowed range, or None."""
+        lowest, highest, open_below = self._reconquete_bounds()[name]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            too_low = value <= lowest if open_below else value < lowest
+            if not too_low and value <= highest:
+                return None
+        label = self._fields[name]._description_string(self.env)
+        if open_below:
+            return self.env._(
+                '"%(setting)s" must be above %(lowest)s and at most %(highest)s (got %(value)s).',
+                setting=label,
+                lowest=lowest,
+                highest=highest,
+                value=value,
+            )
+        return self.env._(
+            '"%(setting)s" must be between %(lowest)s and %(highest)s (got %(value)s).',
+            setting=label,
+            lowest=lowest,
+            highest=highest,
+            value=value,
+        )
 
     @api.constrains(
         "reconquete_analysis_months",
@@ -160,33 +169,12 @@ class ResCompany(models.Model):
                 raise ValidationError(problem)
 
     def _reconquete_settings_problem(self):
-        """Return a message naming the first bad setting and what is allowed, or None."""
+        """A message naming the first bad setting and what is allowed, or None."""
         self.ensure_one()
-        if not 1 <= self.reconquete_analysis_months <= 120:
-            return self.env._(
-                "The analysis window must be between 1 and 120 months (got %(value)s).",
-                value=self.reconquete_analysis_months,
-            )
-        if not 1 <= self.reconquete_revenue_months <= 120:
-            return self.env._(
-                "The revenue window must be between 1 and 120 months (got %(value)s).",
-                value=self.reconquete_revenue_months,
-            )
-        if self.reconquete_min_purchase_days < 2:
-            return self.env._(
-                "A rhythm needs at least 2 purchase days (got %(value)s).",
-                value=self.reconquete_min_purchase_days,
-            )
-        if self.reconquete_default_interval < 1:
-            return self.env._(
-                "The default interval must be at least 1 day (got %(value)s).",
-                value=self.reconquete_default_interval,
-            )
-        if self.reconquete_watch_factor < 1:
-            return self.env._(
-                '"To Watch After" must be at least 1 (got %(value)s).',
-                value=self.reconquete_watch_factor,
-            )
+        for name in self._reconquete_bounds():
+            problem = self._reconquete_value_problem(name, self[name])
+            if problem:
+                return problem
         if self.reconquete_at_risk_factor < self.reconquete_watch_factor:
             return self.env._(
                 '"To Win Back After" must be at least "To Watch After", %(minimum)s (got %(value)s).',
@@ -196,30 +184,10 @@ class ResCompany(models.Model):
         alert_threshold = self.reconquete_default_interval * self.reconquete_at_risk_factor
         if self.reconquete_lost_days <= alert_threshold:
             return self.env._(
-                '"Lost After" must be longer than the alert threshold of a client without a rhythm, '
-                '%(threshold)s days (default interval x "To Win Back After") (got %(value)s days).',
+                '"Lost After" must be longer than the alert threshold of a client without a rhythm, %(threshold)s '
+                'days (default interval x "To Win Back After") (got %(value)s days).',
                 threshold=round(alert_threshold, 1),
                 value=self.reconquete_lost_days,
-            )
-        if self.reconquete_solicitation_limit < 1:
-            return self.env._(
-                "The number of unanswered solicitations must be at least 1 (got %(value)s).",
-                value=self.reconquete_solicitation_limit,
-            )
-        if not 0 < self.reconquete_strategic_share <= 100:
-            return self.env._(
-                "The strategic revenue share must be above 0 and at most 100%% (got %(value)s).",
-                value=self.reconquete_strategic_share,
-            )
-        if self.reconquete_strategic_years < 1:
-            return self.env._(
-                "The strategic relationship must last at least 1 year (got %(value)s).",
-                value=self.reconquete_strategic_years,
-            )
-        if self.reconquete_steady_max_variation <= 0:
-            return self.env._(
-                "The steady rhythm variation must be above 0 (got %(value)s).",
-                value=self.reconquete_steady_max_variation,
             )
         return None
 
@@ -240,7 +208,18 @@ class ResCompany(models.Model):
             steady_max_variation=self.reconquete_steady_max_variation,
         )
 
+    def _reconquete_source_model(self):
+        """The model whose documents are this company's purchases (extend SOURCE_MODELS for another source)."""
+        self.ensure_one()
+        return SOURCE_MODELS[self.reconquete_purchase_source]
+
     def write(self, vals):
+        # Out-of-range numbers are refused here, before the database does it with a
+        # low-level error (an integer past 2^31, say).
+        for name in self._reconquete_bounds().keys() & vals.keys():
+            problem = self._reconquete_value_problem(name, vals[name])
+            if problem:
+                raise ValidationError(problem)
         rule_names = [name for name in self._reconquete_rule_names() if name in vals]
         changed = self.filtered(
             lambda company: any(
@@ -256,7 +235,7 @@ class ResCompany(models.Model):
     @api.model
     def _reconquete_setting_names(self):
         """Every reconquest setting an administrator edits."""
-        return [name for name in self._fields if name.startswith("reconquete_") and not self._fields[name].readonly]
+        return [name for name in self._fields if name.startswith("reconquete_")]
 
     @api.model
     def _reconquete_rule_names(self):

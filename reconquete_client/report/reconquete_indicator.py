@@ -7,9 +7,7 @@ pivot recomputes them at every level of grouping instead of averaging rates.
 from odoo import fields, models
 from odoo.tools import SQL
 
-# Stages a client counts as a living client in.
-LIVING_STAGES = ("new", "active", "watch", "won_back")
-RISK_STAGES = ("at_risk", "lost")
+from ..attrition_rules import AT_RISK, LIVING_STAGES, LOST, RISK_STAGES, WON_BACK
 
 
 class ReconqueteIndicator(models.Model):
@@ -67,14 +65,13 @@ class ReconqueteIndicator(models.Model):
         return SQL(
             """
             WITH change AS (
-                SELECT history.company_id, history.user_id, history.revenue, history.date,
-                       to_stage.code AS to_code, from_stage.code AS from_code,
+                SELECT file.company_id, history.user_id, history.revenue, history.date,
+                       history.stage_to AS to_code, history.stage_from AS from_code,
                        LEAD(history.date) OVER (
-                           PARTITION BY history.partner_id, history.company_id ORDER BY history.date, history.id
+                           PARTITION BY history.client_id ORDER BY history.date, history.id
                        ) AS next_date
                   FROM reconquete_stage_history AS history
-             LEFT JOIN reconquete_stage AS to_stage ON to_stage.id = history.stage_to_id
-             LEFT JOIN reconquete_stage AS from_stage ON from_stage.id = history.stage_from_id
+                  JOIN reconquete_client AS file ON file.id = history.client_id
             ),
             month AS (
                 SELECT month_start::date,
@@ -101,14 +98,14 @@ class ReconqueteIndicator(models.Model):
                   FROM month
                   JOIN change ON change.date <= month.month_end
                              AND (change.next_date IS NULL OR change.next_date > month.month_end)
-                 WHERE change.to_code = 'at_risk'
+                 WHERE change.to_code = %(at_risk)s
                 UNION ALL
                 -- what happened during the month (a client's first classification is no event)
                 SELECT date_trunc('month', change.date)::date, change.company_id, change.user_id,
                        0,
-                       (change.to_code = 'lost' AND change.from_code IS NOT NULL)::int,
+                       (change.to_code = %(lost)s AND change.from_code IS NOT NULL)::int,
                        (change.to_code IN %(risk)s AND change.from_code NOT IN %(risk)s)::int,
-                       (change.to_code = 'won_back')::int,
+                       (change.to_code = %(won_back)s)::int,
                        0.0
                   FROM change
             )
@@ -130,6 +127,9 @@ class ReconqueteIndicator(models.Model):
             """,
             living=LIVING_STAGES,
             risk=RISK_STAGES,
+            at_risk=AT_RISK,
+            lost=LOST,
+            won_back=WON_BACK,
         )
 
     def _read_group_select(self, aggregate_spec, query):

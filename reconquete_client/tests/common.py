@@ -1,9 +1,9 @@
-"""Fixtures shared by the reconquest tests: clients, dated orders, the analysis."""
+"""Fixtures shared by the reconquest tests: clients, dated orders, the analysis, their files."""
 
 from datetime import date, datetime, time, timedelta
 
 from odoo.fields import Command
-from odoo.tests import freeze_time, new_test_user
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -11,6 +11,7 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 TODAY = date(2026, 6, 30)
 
 
+@tagged("reconquete", "post_install", "-at_install")
 @freeze_time(TODAY)
 class ReconqueteCase(AccountTestInvoicingCommon):
     @classmethod
@@ -89,13 +90,21 @@ class ReconqueteCase(AccountTestInvoicingCommon):
         with self.enter_registry_test_mode():
             cron.method_direct_trigger()
 
+    def _file(self, partner, company=None):
+        """The client's reconquest file in ``company`` (the test company by default)."""
+        return self.env["reconquete.client"].search(
+            [("partner_id", "=", partner.id), ("company_id", "=", (company or self.company).id)]
+        )
+
+    def _state(self, company=None):
+        return self.env["reconquete.analysis.state"]._for_company(company or self.company)
+
     def _stage(self, partner, company=None):
-        return partner.with_company(company or self.company).reconquete_stage_id.code
+        return self._file(partner, company).stage_id.code
 
     def _history(self, partner, company=None):
         """[(from code, to code)] of the client's stage changes, oldest first."""
         lines = self.env["reconquete.stage.history"].search(
-            [("partner_id", "=", partner.id), ("company_id", "=", (company or self.company).id)],
-            order="id",
+            [("client_id", "=", self._file(partner, company).id)], order="id"
         )
-        return [(line.stage_from_id.code, line.stage_to_id.code) for line in lines]
+        return [(line.stage_from, line.stage_to) for line in lines]

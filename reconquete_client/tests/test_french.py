@@ -4,7 +4,7 @@ from odoo.tests import tagged
 from .common import ReconqueteCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("reconquete_french")
 class TestFrench(ReconqueteCase):
     """The French catalogue loads into Odoo and reaches what users read."""
 
@@ -28,6 +28,7 @@ class TestFrench(ReconqueteCase):
         with self.assertRaises(ValidationError) as caught:
             self.company.with_context(lang="fr_FR").reconquete_default_interval = 0
         self.assertIn("(valeur saisie", str(caught.exception))
+        self.assertIn("Intervalle par défaut", str(caught.exception))
 
     def test_activity_note_in_the_assignees_language(self):
         self.salesman.lang = "fr_FR"
@@ -35,6 +36,6 @@ class TestFrench(ReconqueteCase):
         self._create_orders(client, [60, 90, 120, 150])
         self._run_scheduled_action()
         activity = self.env["mail.activity"].search(
-            [("res_id", "=", client.id), ("reconquete_company_id", "!=", False)]
+            [("res_model", "=", "reconquete.client"), ("res_id", "=", self._file(client).id)]
         )
         self.assertIn("Silencieux depuis 60 jours", activity.note)

@@ -5,16 +5,17 @@ from odoo.tests import tagged
 from .common import ReconqueteCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("reconquete_indicators")
 class TestIndicators(ReconqueteCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        stage = {
-            code: cls.env.ref(f"reconquete_client.reconquete_stage_{code}")
-            for code in ("new", "active", "at_risk", "lost", "won_back")
+        clients = {
+            name: cls.env["reconquete.client"]
+            .sudo()
+            .create({"partner_id": cls._create_client(name).id, "company_id": cls.company.id})
+            for name in ("A", "B", "C", "D")
         }
-        clients = {name: cls._create_client(name) for name in ("A", "B", "C", "D")}
         changes = [
             # client, day, from, to, revenue
             ("A", date(2026, 1, 15), None, "active", 0.0),
@@ -28,11 +29,10 @@ class TestIndicators(ReconqueteCase):
         cls.env["reconquete.stage.history"].sudo().create(
             [
                 {
-                    "partner_id": clients[name].id,
-                    "company_id": cls.company.id,
+                    "client_id": clients[name].id,
                     "date": day,
-                    "stage_from_id": stage[from_code].id if from_code else False,
-                    "stage_to_id": stage[to_code].id,
+                    "stage_from": from_code or False,
+                    "stage_to": to_code,
                     "user_id": cls.salesman.id,
                     "revenue": revenue,
                 }

@@ -5,7 +5,7 @@ from odoo.tests import tagged
 from .common import TODAY, ReconqueteCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("reconquete_invoice")
 class TestInvoiceSource(ReconqueteCase):
     @classmethod
     def setUpClass(cls):

@@ -4,7 +4,7 @@ from odoo.tests import tagged
 from .common import ReconqueteCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("reconquete_multi_company")
 class TestMultiCompany(ReconqueteCase):
     @classmethod
     def setUpClass(cls):
@@ -40,4 +40,4 @@ class TestMultiCompany(ReconqueteCase):
         history = self.env["reconquete.stage.history"].search([("partner_id", "=", client.id)])
         self.assertEqual(len(history), 1)
         with self.assertRaises(AccessError):
-            history.with_user(outsider).read(["stage_to_id"])
+            history.with_user(outsider).read(["stage_to"])

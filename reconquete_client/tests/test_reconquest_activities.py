@@ -3,15 +3,16 @@ from datetime import timedelta
 
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command
 from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
+from ..hooks import post_init_hook
 from .common import TODAY, ReconqueteCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("reconquete_activities")
 class TestReconquestActivities(ReconqueteCase):
     @classmethod
     def setUpClass(cls):
@@ -34,13 +35,8 @@ class TestReconquestActivities(ReconqueteCase):
         return client
 
     def _activities(self, client, company=None):
-        return self.env["mail.activity"].search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "=", client.id),
-                ("reconquete_company_id", "=", (company or self.company).id),
-            ]
-        )
+        file = self._file(client, company)
+        return self.env["mail.activity"].search([("res_model", "=", "reconquete.client"), ("res_id", "in", file.ids)])
 
     def test_entering_at_risk_schedules_one_call_for_the_salesperson(self):
         client = self._slipping_client()
@@ -56,7 +52,8 @@ class TestReconquestActivities(ReconqueteCase):
         note = activity.note
         self.assertIn("Silent for 60 days; usually orders every 30 days.", note)
         self.assertIn(f"Last purchase: {order.name} on 05/01/2026.", note)
-        self.assertIn("% of revenue over the revenue window.", note)
+        share = 100.0 * 1200.0 / self._state().revenue_total
+        self.assertIn(f"{share:.1f}% of revenue over the revenue window.", note)
 
     def test_entering_lost_schedules_the_win_back_invitation(self):
         client = self._create_client("Gone for a year", user_id=self.salesman.id)
@@ -67,7 +64,9 @@ class TestReconquestActivities(ReconqueteCase):
 
     def test_strategic_client_also_reaches_the_executive(self):
         self.company.reconquete_executive_user_id = self.leader
-        client = self._slipping_client(reconquete_strategic_override="on")
+        client = self._slipping_client()
+        self._analyse()
+        self._file(client)._set_strategic_override("on")
         self._run_scheduled_action()
         activities = self._activities(client)
         self.assertEqual(
@@ -123,34 +122,35 @@ class TestReconquestActivities(ReconqueteCase):
         self._run_scheduled_action()
         activity = self._activities(client)
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
-            activity.copy({"reconquete_company_id": self.company.id})
+            activity.copy()
 
     def test_snoozed_client_waits_and_excluded_client_gets_nothing(self):
         snoozed = self._slipping_client("Orders in Q3")
         excluded = self._slipping_client("Closed down")
+        self._analyse()
         wizard = (
             self.env["reconquete.pause.wizard"]
             .with_user(self.salesman)
             .create(
                 {
                     "mode": "snooze",
-                    "partner_ids": [Command.set(snoozed.ids)],
+                    "client_ids": [Command.set(self._file(snoozed).ids)],
                     "snoozed_until": TODAY + timedelta(days=20),
                     "reason": "orders again in Q3",
                 }
             )
         )
         wizard.action_apply()
-        excluded.with_user(self.salesman).reconquete_departure_reason_id = self.env.ref(
-            "reconquete_client.departure_reason_closed"
-        )
+        self.env["reconquete.departure.wizard"].with_user(self.salesman).with_context(
+            default_client_ids=self._file(excluded).ids
+        ).create({"reason_id": self.env.ref("reconquete_client.departure_reason_closed").id}).action_apply()
         self._run_scheduled_action()
         self.assertFalse(self._activities(snoozed))
         self.assertFalse(self._activities(excluded))
         self.assertTrue(excluded.reconquete_excluded)
-        self.assertIn("Reconquest snoozed until 07/20/2026 by", snoozed.message_ids[0].body)
-        self.assertIn("orders again in Q3", snoozed.message_ids[0].body)
-        self.assertIn("Excluded from reconquest by", excluded.message_ids[0].body)
+        self.assertIn("Reconquest snoozed until 07/20/2026 by", self._file(snoozed).message_ids[0].body)
+        self.assertIn("orders again in Q3", self._file(snoozed).message_ids[0].body)
+        self.assertIn("Excluded from reconquest by", self._file(excluded).message_ids[0].body)
 
         with freeze_time(TODAY + timedelta(days=20)):
             self._run_scheduled_action()
@@ -158,21 +158,35 @@ class TestReconquestActivities(ReconqueteCase):
         self.assertFalse(self._activities(excluded))
 
     def test_snooze_needs_a_future_date(self):
-        with self.assertRaisesRegex(Exception, r"A snooze needs a day after today \(got 06/30/2026\)"):
-            self.env["reconquete.pause.wizard"].create(
-                {
-                    "mode": "snooze",
-                    "partner_ids": [Command.set(self._slipping_client().ids)],
-                    "snoozed_until": TODAY,
-                    "reason": "today",
-                }
-            )
+        client = self._slipping_client()
+        self._analyse()
+        wizard = self.env["reconquete.pause.wizard"].create(
+            {
+                "mode": "snooze",
+                "client_ids": [Command.set(self._file(client).ids)],
+                "snoozed_until": TODAY,
+                "reason": "today",
+            }
+        )
+        with self.assertRaisesRegex(ValidationError, r"A snooze needs a day after today \(got 06/30/2026\)"):
+            wizard.action_apply()
+        self.assertFalse(self._file(client).snoozed_until)
 
     def test_relationship_reason_offers_another_salesperson(self):
         client = self._slipping_client()
-        client.reconquete_departure_reason_id = self.env.ref("reconquete_client.departure_reason_relationship")
-        self.assertEqual(client.reconquete_departure_follow_up, "reassign")
+        self._run_scheduled_action()
+        wizard = (
+            self.env["reconquete.departure.wizard"]
+            .with_user(self.sales_manager)
+            .with_context(default_client_ids=self._file(client).ids)
+            .create({"reason_id": self.env.ref("reconquete_client.departure_reason_relationship").id})
+        )
+        self.assertEqual(wizard.follow_up, "reassign")
+        wizard.user_id = self.backup
+        wizard.action_apply()
         self.assertFalse(client.reconquete_excluded)
+        self.assertEqual(client.user_id, self.backup)
+        self.assertEqual(self._activities(client).user_id, self.backup, "the open call follows the new salesperson")
 
     def test_three_unanswered_mails_put_the_client_at_risk(self):
         client = self._create_client("Quiet", user_id=self.salesman.id, email="quiet@example.com")
@@ -241,13 +255,13 @@ class TestReconquestActivities(ReconqueteCase):
             self.assertEqual(self._stage(client), "won_back", "at once, not at tomorrow's run")
             self.assertFalse(call.active)
             self.assertIn(f"Won back: {order.name}", call.feedback)
-            reconquest = client.reconquete_reconquest_ids
+            reconquest = self._file(client).reconquest_ids
             self.assertEqual(len(reconquest), 1)
             self.assertEqual(reconquest.risk_date, TODAY)
             self.assertEqual(reconquest.won_back_date, TODAY + timedelta(days=10))
             self.assertEqual(reconquest.days_to_win_back, 10)
             self.assertEqual(reconquest.document_name, order.name)
-            self.assertIn("Won back 10 days after entering", client.message_ids[0].body)
+            self.assertIn("Won back 10 days after entering", self._file(client).message_ids[0].body)
 
     def test_manager_schedules_a_reconquest_by_hand(self):
         client = self._create_client("Regular", user_id=self.salesman.id)
@@ -262,7 +276,6 @@ class TestReconquestActivities(ReconqueteCase):
 
     def test_install_does_not_flood_salespeople(self):
         client = self._slipping_client()
-        self._analyse()
-        self.env["reconquete.scheduler"]._mark_all_served()
+        post_init_hook(self.env)  # the addon's own install hook
         self._run_scheduled_action()
         self.assertFalse(self._activities(client), "clients at risk before install are the managers' call")

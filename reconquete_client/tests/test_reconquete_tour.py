@@ -4,7 +4,7 @@ from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "reconquete", "reconquete_tour")
 class TestReconqueteTour(HttpCase):
     """The salesperson's board in a real browser (needs Chromium)."""
 
@@ -39,5 +39,5 @@ class TestReconqueteTour(HttpCase):
             )
         cls.env["reconquete.analysis"]._analyse_all_companies()
 
-    def test_salesman_reaches_the_reconquete_tab_from_the_board(self):
+    def test_salesman_opens_a_reconquest_from_the_board(self):
         self.start_tour("/odoo/reconquete", "reconquete_kanban_tour", login="reconquete_tour_salesman")

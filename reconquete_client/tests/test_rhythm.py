@@ -5,7 +5,7 @@ from odoo.tests import freeze_time, tagged
 from .common import TODAY, ReconqueteCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("reconquete_rhythm")
 class TestRhythm(ReconqueteCase):
     def test_field_case_at_risk_lost_then_won_back(self):
         """Every 90 days for two years: 150 days of silence is at risk, 400 is lost."""
@@ -35,8 +35,14 @@ class TestRhythm(ReconqueteCase):
     def test_won_back_lasts_one_cycle_then_active(self):
         client = self._create_client("Back for good")
         self._create_orders(client, [400, 430, 460, 490, 0])
-        client.with_company(self.company).reconquete_stage_id = self.env.ref("reconquete_client.reconquete_stage_lost")
-        client.reconquete_stage_date = TODAY - timedelta(days=30)
+        self.env["reconquete.client"].sudo().create(
+            {
+                "partner_id": client.id,
+                "company_id": self.company.id,
+                "stage_id": self.env.ref("reconquete_client.reconquete_stage_lost").id,
+                "stage_date": TODAY - timedelta(days=30),
+            }
+        )
         self._analyse()
         self.assertEqual(self._stage(client), "won_back")
         interval = client.reconquete_reference_interval

@@ -8,7 +8,7 @@ from ..models.reconquete_analysis import ReconqueteAnalysis
 from .common import TODAY, ReconqueteCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("reconquete_nightly")
 class TestScheduledAction(ReconqueteCase):
     @classmethod
     def setUpClass(cls):
@@ -24,8 +24,8 @@ class TestScheduledAction(ReconqueteCase):
 
     def test_scheduled_action_fills_figures_and_stages(self):
         self._run_scheduled_action()
-        self.assertEqual(self.company.reconquete_analysis_date, TODAY)
-        self.assertFalse(self.company.reconquete_next_client_id)
+        self.assertEqual(self._state().analysis_date, TODAY)
+        self.assertFalse(self._state().next_client_id)
         self.assertEqual(
             [self._stage(client) for client in self.clients],
             ["active", "watch", "at_risk", "at_risk", "at_risk", "at_risk"],
@@ -38,29 +38,40 @@ class TestScheduledAction(ReconqueteCase):
         self._run_scheduled_action()
         self.assertEqual(self._history_count(), history_count, "no stage change is recorded twice")
 
+    def test_the_job_never_writes_res_partner(self):
+        self.env.flush_all()
+        self.env.cr.execute("SELECT MAX(write_date) FROM res_partner")
+        before = self.env.cr.fetchone()[0]
+        with freeze_time(TODAY + timedelta(days=1)):
+            self._run_scheduled_action()
+        self.env.flush_all()
+        self.env.cr.execute("SELECT MAX(write_date) FROM res_partner")
+        self.assertEqual(self.env.cr.fetchone()[0], before)
+
     def test_interrupted_analysis_resumes_where_it_stopped(self):
         analysis = self.env["reconquete.analysis"]
+        state = self._state()
         middle = self.clients[3].id
         with patch.object(ReconqueteAnalysis, "_batch_size", middle - 1):
             analysis._restart_analysis(self.company)
-            analysis._analyse_next_batch(self.company, TODAY)  # the run stops here
-            self.assertEqual(self.company.reconquete_next_client_id, middle)
-            self.assertTrue(self.clients[2].reconquete_stage_id)
-            self.assertFalse(self.clients[3].reconquete_stage_id)
+            analysis._run_batch(self.company, state, TODAY)  # the run stops here
+            self.assertEqual(state.next_client_id, middle)
+            self.assertTrue(self._file(self.clients[2]).stage_id)
+            self.assertFalse(self._file(self.clients[3]))
 
             self._run_scheduled_action()
 
-        self.assertTrue(all(client.reconquete_stage_id for client in self.clients))
+        self.assertTrue(all(self._file(client).stage_id for client in self.clients))
         self.assertEqual(self._history_count(), len(self.clients), "one initial stage per client, none twice")
 
-    def test_failing_batch_rolls_back_alone(self):
+    def test_failing_batch_rolls_back_alone_and_is_read_again_next_time(self):
         middle = self.clients[3].id
         original_analyse = ReconqueteAnalysis._analyse
 
-        def analyse_failing_second_batch(analysis, company, today, *args, **kwargs):
-            if company == self.company and company.reconquete_next_client_id == middle:
+        def analyse_failing_second_batch(analysis, company, today, scope, *args, **kwargs):
+            if company == self.company and scope.first == middle:
                 raise ValueError("simulated failure of one batch")
-            return original_analyse(analysis, company, today, *args, **kwargs)
+            return original_analyse(analysis, company, today, scope, *args, **kwargs)
 
         with (
             patch.object(ReconqueteAnalysis, "_batch_size", middle - 1),
@@ -70,14 +81,37 @@ class TestScheduledAction(ReconqueteCase):
             self._run_scheduled_action()
 
         self.assertIn("simulated failure", logs.output[0])
-        self.assertTrue(self.clients[2].reconquete_stage_id, "the batch before is kept")
-        self.assertFalse(self.clients[3].reconquete_stage_id, "the failing batch is rolled back")
-        self.assertEqual(self.company.reconquete_analysis_date, TODAY, "the batches after still ran")
+        self.assertIn("re-read by the next pass", logs.output[0])
+        self.assertTrue(self._file(self.clients[2]).stage_id, "the batch before is kept")
+        self.assertFalse(self._file(self.clients[3]), "the failing batch is rolled back")
+        self.assertEqual(self._state().analysis_date, TODAY, "the batches after still ran")
+        self.assertEqual(self._state().retry_ranges, [[middle, 2 * middle - 2]])
+
+        with freeze_time(TODAY + timedelta(days=1)):  # a nightly pass, no longer failing
+            self._run_scheduled_action()
+        self.assertFalse(self._state().pass_is_full)
+        self.assertTrue(all(self._file(client).stage_id for client in self.clients), "the failed batch is read again")
+        self.assertFalse(self._state().retry_ranges)
+
+    def test_second_caller_says_the_analysis_is_already_running(self):
+        analysis = self.env["reconquete.analysis"]
+        with (
+            self.assertLogs("odoo.addons.reconquete_client.models.reconquete_analysis", logging.INFO) as logs,
+            analysis._company_lock(self.company) as first,
+            self.registry.cursor() as other_cr,
+            analysis.with_env(analysis.env(cr=other_cr))._company_lock(self.company) as second,
+        ):
+            self.assertTrue(first)
+            self.assertFalse(second)
+        self.assertEqual(
+            [line for line in logs.output if "ERROR" in line], [], "a second caller claims nothing at ERROR level"
+        )
+        self.assertIn(f"the analysis of {self.company.name} is already running", logs.output[0])
 
 
-@tagged("post_install", "-at_install")
-class TestDailyPass(ReconqueteCase):
-    """Between full passes, the daily pass re-reads only what changed and must agree with a full one."""
+@tagged("reconquete_nightly")
+class TestNightlyPass(ReconqueteCase):
+    """Between full passes, the nightly pass re-reads only what changed and must agree with a full one."""
 
     @classmethod
     def setUpClass(cls):
@@ -103,23 +137,25 @@ class TestDailyPass(ReconqueteCase):
 
     def _stored(self):
         names = [
-            "reconquete_purchase_days",
-            "reconquete_first_purchase_date",
-            "reconquete_last_purchase_date",
-            "reconquete_mean_interval",
-            "reconquete_median_interval",
-            "reconquete_interval_spread",
-            "reconquete_revenue",
-            "reconquete_unanswered_count",
-            "reconquete_is_strategic",
-            "reconquete_stage_id",
+            "purchase_days",
+            "first_purchase_date",
+            "last_purchase_date",
+            "mean_interval",
+            "median_interval",
+            "interval_spread",
+            "revenue",
+            "unanswered_count",
+            "is_strategic",
+            "stage_id",
+            "alert_date",
+            "next_review_date",
         ]
         self.env.invalidate_all()
-        return {client.id: [client[name] for name in names] for client in self.clients.with_company(self.company)}
+        return {client.id: [self._file(client)[name] for name in names] for client in self.clients}
 
-    def test_daily_passes_agree_with_a_full_pass(self):
+    def test_nightly_passes_agree_with_a_full_pass(self):
         self._run_scheduled_action()
-        self.assertTrue(self.company.reconquete_pass_is_full, "the first pass re-reads everything")
+        self.assertTrue(self._state().pass_is_full, "the first pass re-reads everything")
         for day in range(1, 6):
             with freeze_time(TODAY + timedelta(days=day)):
                 if day == 2:
@@ -132,19 +168,47 @@ class TestDailyPass(ReconqueteCase):
                         partner_ids=self.clients[4].ids,
                     )
                 self._run_scheduled_action()
-                self.assertFalse(self.company.reconquete_pass_is_full, f"day {day} is a daily pass")
-                daily = self._stored()
+                self.assertFalse(self._state().pass_is_full, f"day {day} is a nightly pass")
+                nightly = self._stored()
                 self.env["reconquete.analysis"]._analyse_all_companies()  # full pass, same day
-                self.assertEqual(self._stored(), daily, f"day {day}: the daily pass missed a change")
+                self.assertEqual(self._stored(), nightly, f"day {day}: the nightly pass missed a change")
         self.assertEqual(self.clients[1].reconquete_last_purchase_date, TODAY + timedelta(days=2))
         self.assertEqual(self.clients[4].reconquete_unanswered_count, 1)
+
+    def test_nightly_pass_reads_only_changed_and_due_clients(self):
+        self._run_scheduled_action()
+        original = ReconqueteAnalysis._write
+
+        def clients_read_on(day, before=None):
+            read = set()
+
+            def record_write(analysis, company, today, rows):
+                read.update(row.partner_id for row in rows)
+                return original(analysis, company, today, rows)
+
+            with freeze_time(TODAY + timedelta(days=day)), patch.object(ReconqueteAnalysis, "_write", record_write):
+                if before:
+                    before()
+                self._run_scheduled_action()
+            return read
+
+        self.assertEqual(
+            clients_read_on(1), {self.clients[1].id}, "nobody bought: only the client reaching its to-watch date"
+        )
+        self.assertEqual(
+            clients_read_on(2, before=lambda: self._create_orders(self.clients[1], [-2])),
+            {self.clients[1].id, self.clients[2].id, self.clients[3].id},
+            "the buyer, and the clients whose orders leave a window",
+        )
+        self.assertIn(self.clients[0].id, clients_read_on(3), "reaches its to-watch date on day 3")
+        self.assertEqual(self._stage(self.clients[0]), "watch")
 
     def test_full_pass_once_a_week(self):
         self._run_scheduled_action()
         with freeze_time(TODAY + timedelta(days=6)):
             self._run_scheduled_action()
-            self.assertFalse(self.company.reconquete_pass_is_full)
+            self.assertFalse(self._state().pass_is_full)
         with freeze_time(TODAY + timedelta(days=7)):
             self._run_scheduled_action()
-            self.assertTrue(self.company.reconquete_pass_is_full)
-            self.assertEqual(self.company.reconquete_full_analysis_date, TODAY + timedelta(days=7))
+            self.assertTrue(self._state().pass_is_full)
+            self.assertEqual(self._state().full_analysis_date, TODAY + timedelta(days=7))

@@ -1,1 +1,3 @@
 from . import reconquete_pause_wizard
+from . import reconquete_departure_wizard
+from . import reconquete_strategic_wizard

@@ -1,7 +1,7 @@
 import { registry } from "@web/core/registry";
 
 /** A salesperson opens the board, finds its clients in their stages and
- * reaches a client's Reconquête tab. Driven by tests/test_reconquete_tour.py. */
+ * opens the reconquest of a client slipping away. Driven by tests/test_reconquete_tour.py. */
 registry.category("web_tour.tours").add("reconquete_kanban_tour", {
     steps: () => [
         {
@@ -26,17 +26,12 @@ registry.category("web_tour.tours").add("reconquete_kanban_tour", {
             run: "click",
         },
         {
-            content: "Reach its Reconquête tab",
-            trigger: ".o_notebook .nav-link[name='reconquete']",
-            run: "click",
+            content: "The header tells the stage",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('To Win Back')",
         },
         {
-            content: "The tab tells the stage and the silence",
-            trigger: ".o_field_widget[name='reconquete_stage_id']:contains('To Win Back')",
-        },
-        {
-            content: "and how long the client has been silent",
-            trigger: ".o_field_widget[name='reconquete_silence_days']:contains('60')",
+            content: "and the form how long the client has been silent",
+            trigger: ".o_field_widget[name='silence_days']:contains('60')",
         },
     ],
 });
