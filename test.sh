@@ -106,6 +106,16 @@ else
     grep -qE " (ERROR|CRITICAL) " "$log" && [ $((odoo_failed + odoo_errors)) -eq 0 ] &&
         problem "the Odoo log has ERROR lines outside failed tests (log: $log)"
 fi
+step "Lifecycle checks: upgrade from the previous release, uninstall and reinstall"
+for check in tools/check_upgrade.sh tools/check_uninstall.sh; do
+    if "$check" 2>&1 | tail -n 25; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        problem "$check"
+    fi
+done
+
 if [ "$odoo_skipped" -gt 0 ]; then
     echo "$skipped_lines"
     if [ "${REQUIRE_ODOO:-0}" = 1 ]; then
