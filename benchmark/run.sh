@@ -20,7 +20,8 @@
 #                   default: the working tree as it is when the run starts
 #   RESULTS_NAME    name of the results file (default: <size>, giving results/<size>.md)
 #   REGENERATE=1    generate the history again even if a cached one exists
-#   KEEP_DB=1       keep the measured database reconquete_bench_<size> afterwards
+#   KEEP_DB=1       keep the measured databases reconquete_bench_<size> and
+#                   reconquete_bench_upgrade_<size> afterwards
 set -euo pipefail
 
 size="${1:-tiny}"
@@ -48,6 +49,7 @@ lower=$(printf '%s' "$size" | tr '[:upper:]' '[:lower:]')
 base_db=reconquete_bench_base        # sale_management + contacts, no history (kept: cheap to reuse)
 data_db="reconquete_bench_data_$lower" # + the generated history, without the addon (kept: slow to build)
 run_db="reconquete_bench_$lower"      # copy of data_db where the addon is installed and measured
+upgrade_db="reconquete_bench_upgrade_$lower" # copy of data_db with the 19.0.1 release, upgraded to the measured addon
 empty_db=reconquete_bench_empty       # copy of base_db: the install's fixed cost
 name="${RESULTS_NAME:-$size}"
 results="$BENCH/results/$name.tmp"
@@ -121,11 +123,14 @@ sys.exit(status)
 PY
 }
 odoo_step() { # odoo_step DB MODULE ARGS...: MODULE.main(env, ARGS) in its own `odoo shell` process
-    local db=$1 module=$2
-    shift 2
+    odoo_step_with "$addons_dir" "$@"
+}
+odoo_step_with() { # odoo_step_with ADDONS_DIR DB MODULE ARGS...: the same with another copy of the addon
+    local addons=$1 db=$2 module=$3
+    shift 3
     # shellcheck disable=SC2086
     BENCH_DIR="$BENCH" BENCH_MODULE="$module" BENCH_ARGS="$*" "${ODOO_CMD[@]}" shell -d "$db" \
-        --addons-path="$addons_dir" --log-level=warn --http-interface=127.0.0.1 --http-port="$(free_port)" ${ODOO_ARGS:-} <<'PY'
+        --addons-path="$addons" --log-level=warn --http-interface=127.0.0.1 --http-port="$(free_port)" ${ODOO_ARGS:-} <<'PY'
 import importlib, os, shlex, sys
 
 sys.path.insert(0, os.environ["BENCH_DIR"])
@@ -214,9 +219,56 @@ odoo_step "$run_db" steps cron "$results" cron full
 phase "Activity creation for ${ACTIVITIES_K:-1000} clients entering To Win Back"
 odoo_step "$run_db" steps activities "$results" "${ACTIVITIES_K:-1000}"
 
+phase "The board as the administrator: column query, progress bars, first cards (read only)"
+odoo_step "$run_db" steps board "$results"
+
+phase "Upgrade from the 19.0.1 release on the history"
+# The newest commit whose manifest still says 19.0.1: the release users upgrade from
+# (as tools/check_upgrade.sh finds it).
+release=""
+for commit in $(git -C "$ROOT" rev-list HEAD); do
+    manifest=$(git -C "$ROOT" show "$commit:reconquete_client/__manifest__.py" 2>/dev/null || true)
+    if [[ $manifest == *'"version": "19.0.1'* ]]; then
+        release=$commit
+        break
+    fi
+done
+if [ -z "$release" ]; then
+    echo "no 19.0.1 release in the git history: upgrade not measured"
+else
+    release_dir="$results/addon_19.0.1"
+    mkdir -p "$release_dir"
+    git -C "$ROOT" archive "$release" reconquete_client | tar -x -C "$release_dir"
+    echo "from $(git -C "$ROOT" log -1 --format='%h %s' "$release")"
+    copy_db "$data_db" "$upgrade_db"
+    # shellcheck disable=SC2086
+    if ! "${ODOO_CMD[@]}" -d "$upgrade_db" --addons-path="$release_dir" -i reconquete_client --stop-after-init \
+        --http-interface=127.0.0.1 --http-port="$(free_port)" --log-level=warn ${ODOO_ARGS:-} \
+        >"$results/install_19.0.1.log" 2>&1; then
+        cat "$results/install_19.0.1.log" >&2
+        echo "Installing the 19.0.1 release on $upgrade_db failed" >&2
+        exit 1
+    fi
+    odoo_step_with "$release_dir" "$upgrade_db" steps upgrade-source "$results" "$(git -C "$ROOT" rev-parse --short "$release")"
+    sql -d "$upgrade_db" <<<"VACUUM ANALYZE"
+    log="$results/upgrade.log"
+    # At info level the log keeps what the migration says it moved, and how long each part took.
+    # shellcheck disable=SC2086
+    if ! timed "$results/upgrade.time" "${ODOO_CMD[@]}" -d "$upgrade_db" --addons-path="$addons_dir" -u reconquete_client \
+        --stop-after-init --http-interface=127.0.0.1 --http-port="$(free_port)" --log-level=info ${ODOO_ARGS:-} >"$log" 2>&1; then
+        cat "$log" >&2
+        echo "Upgrading $upgrade_db failed (log: $log)" >&2
+        exit 1
+    fi
+    read -r seconds peak_kib <"$results/upgrade.time"
+    errors=$(grep -cE " (ERROR|CRITICAL) " "$log" || true)
+    odoo_step "$upgrade_db" steps upgrade-result "$results" "$seconds" "$peak_kib" "$errors"
+fi
+
 phase "Report"
 odoo_step "$run_db" steps report "$results" "$size" "$output"
 if [ "${KEEP_DB:-0}" != 1 ]; then
     drop_db "$run_db"
+    drop_db "$upgrade_db"
 fi
 phase "Done in $(($(date +%s) - run_started)) s; table in $output"

@@ -8,8 +8,8 @@ rows written and the process's peak resident memory during the step.
 Steps:
   facts            describe the dataset and the machine
   install-result   count what the install hook filled (install itself is timed by run.sh)
-  prepare-full     purchases of company B from invoices; empty every stored figure
-  analyse LABEL    ``_analyse_all_companies()`` then commit (full, rerun, daily)
+  prepare-full     purchases of company B from invoices; delete every file, reset the analysis states
+  analyse LABEL    ``_analyse_all_companies()`` then commit (full, rerun)
   cron LABEL MODE  ``_cron_analyse()`` on a new night, commit per batch: MODE ``full`` after a
                    restart, ``daily`` with the previous pass dated yesterday
   batch-probe      diagnostic: the addon's aggregation per batch of ids vs in one query (read only)
@@ -17,6 +17,10 @@ Steps:
   floor LABEL      the raw single SQL pass (no Python, no write), compared with what is stored
   naive N          per-client ORM loop on N clients, compared with what is stored
   activities K     activity creation for K clients entering "To Win Back", then a second run
+  board            the kanban's calls as the administrator: columns, progress bars, first cards
+  invoice-source   company B counts invoices (also run on the 19.0.1 release before its upgrade)
+  upgrade-source   what the 19.0.1 release filled, before the upgrade
+  upgrade-result   what the upgrade from 19.0.1 left (the upgrade itself is timed by run.sh)
   report SIZE      the Markdown table, to stdout and results/<SIZE>.md
 """
 
@@ -38,17 +42,18 @@ import odoo
 from odoo import fields
 from odoo.tools import SQL
 
-# Figures compared across implementations, with how they are read from the
-# company-dependent jsonb columns of res_partner.
+# Figures compared across implementations, with their column in reconquete_client.
 COMPARED = (
-    ("purchase_days", "reconquete_purchase_days", "int4"),
-    ("first_purchase", "reconquete_first_purchase_date", "date"),
-    ("last_purchase", "reconquete_last_purchase_date", "date"),
-    ("mean_interval", "reconquete_mean_interval", "float8"),
-    ("median_interval", "reconquete_median_interval", "float8"),
-    ("revenue", "reconquete_revenue", "float8"),
+    ("purchase_days", "purchase_days"),
+    ("first_purchase", "first_purchase_date"),
+    ("last_purchase", "last_purchase_date"),
+    ("mean_interval", "mean_interval"),
+    ("median_interval", "median_interval"),
+    ("revenue", "revenue"),
 )
 MISMATCH_EXAMPLES = 5
+# Repetitions of each board call after one warm-up: the median is reported.
+BOARD_REPEATS = 5
 
 
 # ----------------------------------------------------------------------
@@ -115,26 +120,17 @@ def save(results_dir, label, figures):
 
 def stored_figures(env):
     """{(company id, client id): figures} as the addon stored them, clients with a purchase only."""
-    stored = {}
-    for company in env["res.company"].search([]):  # pylint: disable=no-search-all
-        key = str(company.id)
-        columns = SQL(", ").join(
-            SQL("(%s ->> %s)::%s", SQL.identifier(column), key, SQL(sql_type)) for _name, column, sql_type in COMPARED
-        )
-        env.cr.execute(
-            SQL(
-                "SELECT id, %s FROM res_partner WHERE reconquete_last_purchase_date ? %s",
-                columns,
-                key,
-            )
-        )
-        for client_id, *values in env.cr.fetchall():
-            stored[company.id, client_id] = normalise(dict(zip((name for name, *_ in COMPARED), values, strict=True)))
-    return stored
+    columns = SQL(", ").join(SQL.identifier(column) for _name, column in COMPARED)
+    # A file without a stage is a client that no longer has any purchase.
+    env.cr.execute(SQL("SELECT company_id, partner_id, %s FROM reconquete_client WHERE stage_id IS NOT NULL", columns))
+    return {
+        (company_id, client_id): normalise(dict(zip((name for name, _column in COMPARED), values, strict=True)))
+        for company_id, client_id, *values in env.cr.fetchall()
+    }
 
 
 def normalise(figures):
-    """Empty figures read as 0 (the addon stores no key for 0), floats as floats."""
+    """Empty figures read as 0, numbers as floats."""
     return {
         "purchase_days": figures["purchase_days"] or 0,
         "first_purchase": figures["first_purchase"],
@@ -212,54 +208,71 @@ def step_facts(env, args):
 
 def step_install_result(env, args):
     """What the install hook wrote: clients with figures, per company, and history lines."""
-    filled = {}
-    for company in env["res.company"].search([]):  # pylint: disable=no-search-all
-        env.cr.execute(SQL("SELECT COUNT(*) FROM res_partner WHERE reconquete_stage_id ? %s", str(company.id)))
-        filled[company.name] = env.cr.fetchone()[0]
-    env.cr.execute("SELECT COUNT(*) FROM reconquete_stage_history")
-    figures = {
-        "seconds": float(args.seconds),
-        "peak_rss_mib": round(int(args.rss_kib) / 1024, 1),
-        "rows_written": sum(filled.values()),
-        "filled_per_company": filled,
-        "history_lines": env.cr.fetchone()[0],
-    }
+    figures = {"seconds": float(args.seconds), "peak_rss_mib": round(int(args.rss_kib) / 1024, 1)}
+    figures.update(files_and_history(env))
+    figures["rows_written"] = sum(figures["filled_per_company"].values())
     save(args.results, args.label, figures)
 
 
-def step_prepare_full(env, args):
-    """Company B counts invoices; every stored figure is emptied for a full recompute."""
-    company_b = env["res.company"].browse(_template_ids(env)["company_b"])
-    company_b.reconquete_purchase_source = "invoice"
-    env.flush_all()
-    assignments = SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in _figure_columns(env))
-    env.cr.execute(SQL("UPDATE res_partner SET %s WHERE reconquete_stage_id IS NOT NULL", assignments))
-    cleared = env.cr.rowcount
-    env.cr.execute("DELETE FROM reconquete_stage_history")
-    # As on a first install: the full pass also counts the unanswered solicitations.
-    env["res.company"].search([]).write(  # pylint: disable=no-search-all
-        {"reconquete_analysis_date": False, "reconquete_next_client_id": 0, "reconquete_full_analysis_date": False}
+def files_and_history(env):
+    """Files with a stage per company, files in all, and stage history lines."""
+    env.cr.execute(
+        """SELECT company.name, COUNT(file.id) FILTER (WHERE file.stage_id IS NOT NULL), COUNT(file.id)
+             FROM res_company AS company
+        LEFT JOIN reconquete_client AS file ON file.company_id = company.id
+         GROUP BY company.id, company.name ORDER BY company.id"""
     )
+    counts = env.cr.fetchall()
+    env.cr.execute("SELECT COUNT(*) FROM reconquete_stage_history")
+    return {
+        "filled_per_company": {name: filled for name, filled, _files in counts},
+        "files": sum(files for _name, _filled, files in counts),
+        "history_lines": env.cr.fetchone()[0],
+    }
+
+
+def step_invoice_source(env, args):
+    """Company B counts its purchases from invoices, as set after the install."""
+    env["res.company"].browse(_template_ids(env)["company_b"]).reconquete_purchase_source = "invoice"
+    env.cr.commit()
+
+
+def step_prepare_full(env, args):
+    """Company B counts invoices; every file is deleted and the analysis starts over as on a first install."""
+    step_invoice_source(env, args)
+    # The stage history and reconquests cascade; the install planned no activity.
+    env.cr.execute("DELETE FROM reconquete_client")
+    deleted = env.cr.rowcount
+    # Never analysed: the full pass also counts the unanswered solicitations.
+    for company in env["res.company"].search([]):  # pylint: disable=no-search-all
+        env["reconquete.analysis.state"]._for_company(company).write(
+            {"analysis_date": False, "full_analysis_date": False, "next_client_id": 0}
+        )
     env.cr.commit()
     env.invalidate_all()
-    save(args.results, "prepare_full", {"cleared_clients": cleared, "company_b_source": "invoice"})
+    save(args.results, "prepare_full", {"deleted_files": deleted, "company_b_source": "invoice"})
 
 
 def stages_entered(env, last_history_id):
-    """{stage code: clients} of the stage changes recorded after ``last_history_id``."""
+    """{stage code: clients} of the stage changes recorded after ``last_history_id`` ("none": lost all purchases)."""
     env.cr.execute(
         SQL(
-            """SELECT stage.code, COUNT(*) FROM reconquete_stage_history AS line
-                 JOIN reconquete_stage AS stage ON stage.id = line.stage_to_id
-                WHERE line.id > %s GROUP BY stage.code ORDER BY stage.code""",
+            """SELECT COALESCE(stage_to, 'none'), COUNT(*) FROM reconquete_stage_history
+                WHERE id > %s GROUP BY stage_to ORDER BY stage_to""",
             last_history_id,
         )
     )
     return dict(env.cr.fetchall())
 
 
+def reconquest_activities(env):
+    """Activities on reconquest files, open or done."""
+    env.cr.execute("SELECT COUNT(*) FROM mail_activity WHERE res_model = 'reconquete.client'")
+    return env.cr.fetchone()[0]
+
+
 def step_analyse(env, args):
-    """The addon's full analysis of every company, as the install hook and a daily run do."""
+    """The addon's full analysis of every company, as the install hook does."""
     analysis = env["reconquete.analysis"]
     env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM reconquete_stage_history")
     last_history_id = env.cr.fetchone()[0]
@@ -270,6 +283,10 @@ def step_analyse(env, args):
         return {"rows_written": written}
 
     figures = measure(env, work)
+    # As the install hook after its pass: the stages clients are in now get no
+    # automatic activity, so the next steps plan only the entries they cause.
+    env["reconquete.scheduler"]._leave_install_entries_to_managers()
+    env.cr.commit()
     env.cr.execute("SELECT COUNT(*) FROM reconquete_stage_history")
     figures["history_lines"] = env.cr.fetchone()[0]
     # Which stages the clients of this step entered (won back clients cost more than others)
@@ -283,30 +300,36 @@ def step_cron(env, args):
     """The scheduled action's method on a new night, one commit per batch.
 
     ``full``: every company from scratch (settings changed, or the weekly full
-    pass). ``daily``: the previous pass is dated yesterday, as after a normal
-    night, so the job re-reads only the clients whose documents changed since.
+    pass). ``daily``: the previous pass, a full one, is dated yesterday, as
+    after a normal night, so the job re-reads only the clients whose documents
+    changed since and classifies those whose review day has come.
     """
     analysis = env["reconquete.analysis"]
     companies = env["res.company"].search([])  # pylint: disable=no-search-all
+    states = env["reconquete.analysis.state"].concat(
+        *(env["reconquete.analysis.state"]._for_company(company) for company in companies)
+    )
     if args.mode == "full":
         analysis._restart_analysis(companies)
     else:
-        companies.write({"reconquete_analysis_date": fields.Date.today() - timedelta(days=1)})
+        yesterday = fields.Date.today() - timedelta(days=1)
+        states.write({"analysis_date": yesterday, "full_analysis_date": yesterday})
     env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM reconquete_stage_history")
     last_history_id = env.cr.fetchone()[0]
+    activities_before = reconquest_activities(env)
     env.cr.commit()
     # _cron_analyse returns nothing: count the rows its batches write by wrapping
     # the batch method of this process's model class (measurement only).
     model_class = type(analysis)
-    analyse_next_batch = model_class._analyse_next_batch
+    run_batch = model_class._run_batch
     written = []
 
-    def counting_batch(self, company, today):
-        result = analyse_next_batch(self, company, today)
+    def counting_batch(self, company, state, today):
+        result = run_batch(self, company, state, today)
         written.append(result.written)
         return result
 
-    model_class._analyse_next_batch = counting_batch
+    model_class._run_batch = counting_batch
 
     def work():
         analysis._cron_analyse()
@@ -314,8 +337,11 @@ def step_cron(env, args):
         return {"rows_written": sum(written), "batches": len(written)}
 
     figures = measure(env, work)
-    figures["full_passes"] = companies.mapped("reconquete_pass_is_full")
+    states.invalidate_recordset()
+    figures["full_passes"] = states.mapped("pass_is_full")
     figures["stages_entered"] = stages_entered(env, last_history_id)
+    # The job's second phase: activities for the stages entered tonight.
+    figures["activities_planned"] = reconquest_activities(env) - activities_before
     save(args.results, args.label, figures)
 
 
@@ -323,8 +349,10 @@ def step_batch_probe(env, args):
     """Diagnostic: the addon's aggregation query per batch of ids vs one query for all clients.
 
     Read only (nothing is written): ``_fetch_figures`` over the batches that
-    ``_analyse_all_companies`` walks, then the same query with no id filter.
-    Tells what the batching by partner id costs on top of the query itself.
+    ``_analyse_all_companies`` walks, then the same query with no id filter,
+    both counting the unanswered solicitations (as a first full pass and every
+    nightly re-read do). Tells what the batching by partner id costs on top of
+    the query itself.
     """
     analysis = env["reconquete.analysis"]
     today = fields.Date.today()
@@ -332,23 +360,17 @@ def step_batch_probe(env, args):
     batch = analysis._batch_size
     figures = {"batch_size": batch}
     for company in env["res.company"].search([]):  # pylint: disable=no-search-all
-        thresholds = company._reconquete_thresholds()
 
-        def fetch(clients_sql, client_ids_sql, company=company, thresholds=thresholds):
-            return sum(1 for _row in analysis._fetch_figures(company, today, thresholds, clients_sql, client_ids_sql))
+        def fetch(scope, company=company):
+            env.flush_all()
+            return len(analysis._fetch_figures(company, today, scope, count_solicitations=True))
 
-        def batched(company=company, fetch=fetch):
-            rows = 0
-            for first in range(1, last_id + 1, batch):
-                last = first + batch - 1
-                rows += fetch(
-                    SQL("partner.commercial_partner_id BETWEEN %s AND %s", first, last),
-                    SQL("client.id BETWEEN %s AND %s", first, last),
-                )
+        def batched(fetch=fetch):
+            rows = sum(fetch(_scope(first, first + batch - 1)) for first in range(1, last_id + 1, batch))
             return {"rows": rows, "batches": (last_id - 1) // batch + 1}
 
         def whole(fetch=fetch):
-            return {"rows": fetch(SQL("TRUE"), SQL("TRUE"))}
+            return {"rows": fetch(_scope(1, 10**9))}
 
         try:
             figures[company.name] = {"batched": measure(env, batched), "one_query": measure(env, whole)}
@@ -445,7 +467,7 @@ def step_floor(env, args):
     figures = measure(env, work)
     rows = figures.pop("rows")
     expected = {
-        (company_id, client_id): normalise(dict(zip((name for name, *_ in COMPARED), values, strict=True)))
+        (company_id, client_id): normalise(dict(zip((name for name, _column in COMPARED), values, strict=True)))
         for company_id, client_id, *values in rows
     }
     figures["clients_aggregated"] = len(expected)
@@ -543,50 +565,143 @@ def step_naive(env, args):
 def step_activities(env, args):
     """Activity creation for K clients that entered "To Win Back": the job's second phase.
 
-    The install marks every stage entered at install as served (no flood of
-    activities); K of the clients to win back are marked unserved again, as
-    if they had entered the stage tonight, then the scheduling phase of the
-    scheduled action runs as it does after the analysis: batches of clients,
-    one commit each. A second run must create nothing.
+    The install leaves every stage entered at install to the managers
+    (``unplanned_entry_date``, no flood of activities); K files to win back
+    lose that mark, as if they had entered the stage tonight, then the
+    scheduling phase of the scheduled action runs as it does after the
+    analysis: batches of files, one commit each. A second run must create nothing.
     """
     k = int(args.k)
     company = env["res.company"].browse(_template_ids(env)["company_a"])
     at_risk = env.ref("reconquete_client.reconquete_stage_at_risk")
-    key = str(company.id)
     env.cr.execute(
         SQL(
-            """UPDATE res_partner SET reconquete_activities_stage_date = reconquete_activities_stage_date - %(key)s
-                WHERE id IN (SELECT id FROM res_partner WHERE (reconquete_stage_id ->> %(key)s)::int = %(stage)s
-                              ORDER BY id LIMIT %(k)s)""",
-            key=key,
-            stage=at_risk.id,
-            k=k,
+            """UPDATE reconquete_client SET unplanned_entry_date = NULL
+                WHERE id IN (SELECT id FROM reconquete_client WHERE company_id = %s AND stage_id = %s
+                              ORDER BY id LIMIT %s)""",
+            company.id,
+            at_risk.id,
+            k,
         )
     )
     marked = env.cr.rowcount
-    # Generated clients have no salesperson: the default reconquest user takes them.
+    # One client in five has no salesperson: the default reconquest user takes them.
     company.reconquete_default_user_id = env.ref("base.user_admin")
     env.cr.commit()
     scheduler = env["reconquete.scheduler"]
     today = fields.Date.today()
+    # _schedule_pending returns no count when it commits: count its batches by
+    # wrapping the batch method of this process's model class (measurement only).
+    model_class = type(scheduler)
+    schedule_batch = model_class._schedule
+    batches = []
 
-    def count_activities():
-        env.cr.execute(SQL("SELECT COUNT(*) FROM mail_activity WHERE reconquete_company_id = %s", company.id))
-        return env.cr.fetchone()[0]
+    def counting_schedule(self, files, today):
+        batches.append(len(files))
+        return schedule_batch(self, files, today)
+
+    model_class._schedule = counting_schedule
 
     def schedule():
-        before, batches = count_activities(), 0
-        while clients := scheduler._pending_clients(company, today):
-            scheduler._schedule_for_clients(clients, company, today)
-            env.cr.commit()
-            batches += 1
-        created = count_activities() - before
-        return {"rows_written": created, "activities_created": created, "batches": batches}
+        before = reconquest_activities(env)
+        batches.clear()
+        # Outside a scheduled action, _commit_progress commits each batch.
+        scheduler._schedule_pending(company, today, commit_progress=True)
+        created = reconquest_activities(env) - before
+        return {"rows_written": created, "activities_created": created, "batches": len(batches)}
 
     figures = measure(env, schedule)
     figures["k"] = marked
     figures["second_run_created"] = measure(env, schedule)["activities_created"]
     save(args.results, "activities", figures)
+
+
+def step_board(env, args):
+    """The board as the administrator in company A: its column query, progress bars and first cards.
+
+    Each call runs once to warm the caches, then BOARD_REPEATS times; the
+    median is reported. Read only.
+    """
+    company = env["res.company"].browse(_template_ids(env)["company_a"])
+    admin = env.ref("base.user_admin")
+    clients = env(user=admin, context={"allowed_company_ids": [company.id]})["reconquete.client"]
+    at_risk = env.ref("reconquete_client.reconquete_stage_at_risk")
+    # The card's fields (reconquete_client_view_kanban), as the web client asks for them.
+    card = {
+        "partner_id": {"fields": {"display_name": {}}},
+        "is_strategic": {},
+        "silence_days": {},
+        "interval_days": {},
+        "last_purchase_date": {},
+        "revenue": {},
+        "revenue_share": {},
+        "phone": {},
+        "email": {},
+        "snoozed_until": {},
+        "excluded": {},
+        "user_id": {"fields": {"display_name": {}}},
+        "activity_ids": {},
+        "activity_state": {},
+        "stage_id": {"fields": {"display_name": {}}},
+        "currency_id": {"fields": {}},
+    }
+    board_domain = [("stage_id", "!=", False)]
+    calls = {
+        "columns": lambda: clients.web_read_group(board_domain, ["stage_id"], aggregates=["revenue:sum"]),
+        "progress_bars": lambda: clients.read_progress_bar(
+            board_domain,
+            "stage_id",
+            {"field": "activity_state", "colors": {"planned": "success", "today": "warning", "overdue": "danger"}},
+        ),
+        "cards": lambda: clients.web_search_read([("stage_id", "=", at_risk.id)], card, limit=80),
+    }
+    figures = {"repeats": BOARD_REPEATS, "column": at_risk.name}
+    for name, call in calls.items():
+        result = call()  # warm-up
+        timings, statements = [], []
+        for _repeat in range(BOARD_REPEATS):
+            env.invalidate_all()
+            count = odoo.sql_db.sql_counter
+            started = time.perf_counter()
+            call()
+            timings.append(time.perf_counter() - started)
+            statements.append(odoo.sql_db.sql_counter - count)
+        figures[name] = {
+            "median_ms": round(statistics.median(timings) * 1000, 1),
+            "min_ms": round(min(timings) * 1000, 1),
+            "max_ms": round(max(timings) * 1000, 1),
+            "statements": statistics.median(statements),
+        }
+        if name == "columns":
+            figures["columns"]["groups"] = {
+                group["stage_id"][1]: group["__count"] for group in result["groups"] if group["stage_id"]
+            }
+        elif name == "cards":
+            figures["cards"]["records"] = len(result["records"])
+            figures["cards"]["column_size"] = result["length"]
+    env.cr.rollback()
+    save(args.results, "board", figures)
+
+
+def step_upgrade_source(env, args):
+    """Run with the 19.0.1 release: company B to invoices, then what the release filled (clients, history)."""
+    step_invoice_source(env, args)
+    filled = {}
+    for company in env["res.company"].search([]):  # pylint: disable=no-search-all
+        env.cr.execute(SQL("SELECT COUNT(*) FROM res_partner WHERE reconquete_stage_id ? %s", str(company.id)))
+        filled[company.name] = env.cr.fetchone()[0]
+    env.cr.execute("SELECT COUNT(*) FROM reconquete_stage_history")
+    figures = {"release": args.release, "filled_per_company": filled, "history_lines": env.cr.fetchone()[0]}
+    save(args.results, "upgrade_source", figures)
+
+
+def step_upgrade_result(env, args):
+    """What the upgrade from 19.0.1 left: files, their stages, history lines (the upgrade is timed by run.sh)."""
+    figures = {"seconds": float(args.seconds), "peak_rss_mib": round(int(args.rss_kib) / 1024, 1)}
+    figures.update(files_and_history(env))
+    figures["rows_written"] = figures["files"]
+    figures["errors_logged"] = int(args.errors)
+    save(args.results, "upgrade", figures)
 
 
 # ----------------------------------------------------------------------
@@ -688,13 +803,13 @@ def render(size, data):
     row(
         "install the addon on the database with the history (hook fills every client)",
         "install_history",
-        f"whole `odoo -i` process; clients filled per company: {history.get('filled_per_company')}; "
+        f"whole `odoo -i` process; files with a stage per company: {history.get('filled_per_company')}; "
         f"stage history lines {_fmt_int(history.get('history_lines'))}; "
         f"minus the fixed cost: {_fmt_seconds((history.get('seconds') or 0) - (empty.get('seconds') or 0))}",
     )
     full = data.get("full", {})
     row(
-        "full recompute `_analyse_all_companies()` (figures emptied first)",
+        "full recompute `_analyse_all_companies()` (files deleted first)",
         "full",
         f"batches per company: {full.get('batches_per_company')} "
         f"({_fmt_int(full.get('batch_size'))} partner ids each); "
@@ -705,8 +820,9 @@ def render(size, data):
     row(
         "nightly scheduled action, daily pass, nobody bought",
         "daily_quiet",
-        f"re-reads no order, classifies every client from its stored figures; "
-        f"stages entered: {quiet.get('stages_entered')}",
+        f"re-reads no order, classifies the clients whose review day has come from their stored figures; "
+        f"stages entered: {quiet.get('stages_entered')}; "
+        f"activities planned: {_fmt_int(quiet.get('activities_planned'))}",
     )
     daily = data.get("daily", {})
     prepared = data.get("prepare_daily", {})
@@ -715,13 +831,15 @@ def render(size, data):
         "daily",
         f"{_fmt_int(prepared.get('new_orders'))} new orders (A) + {_fmt_int(prepared.get('new_invoices'))} "
         f"new invoices (B) inserted before the run; full passes: {daily.get('full_passes')}; "
-        f"stages entered: {daily.get('stages_entered')}",
+        f"stages entered: {daily.get('stages_entered')}; "
+        f"activities planned: {_fmt_int(daily.get('activities_planned'))}",
     )
     cron = data.get("cron", {})
     row(
         "nightly scheduled action, full pass (settings changed, or the weekly one), nothing changed",
         "cron",
-        f"{_fmt_int(cron.get('batches'))} batches, one commit each through `_commit_progress`",
+        f"{_fmt_int(cron.get('batches'))} batches, one commit each through `_commit_progress`; "
+        f"activities planned: {_fmt_int(cron.get('activities_planned'))}",
     )
     naive = data.get("naive", {})
     row(
@@ -765,6 +883,46 @@ def render(size, data):
         f"{_batches(activities.get('batches'))} of 500, one commit each; "
         f"a second run created {_fmt_int(activities.get('second_run_created'))}",
     )
+    board = data.get("board", {})
+    board_lines = (
+        (
+            "columns",
+            "board: the kanban's column query `web_read_group(stage_id, revenue:sum)`",
+            f"clients per column: {board.get('columns', {}).get('groups')}",
+        ),
+        (
+            "progress_bars",
+            "board: the columns' progress bars `read_progress_bar(activity_state)`",
+            "activities grouped in SQL by `mail.activity.mixin`",
+        ),
+        (
+            "cards",
+            f"board: the first {_fmt_int(board.get('cards', {}).get('records'))} cards of "
+            f'"{board.get("column")}" `web_search_read`',
+            f"column of {_fmt_int(board.get('cards', {}).get('column_size'))} clients",
+        ),
+    )
+    for key, label, notes in board_lines:
+        call = board.get(key)
+        if not call:
+            lines.append(f"| {label} | not run | | | | |")
+            continue
+        lines.append(
+            f"| {label} | {call['median_ms']:,.0f} ms (median) | {_fmt_int(call['statements'])} | 0 | n/a "
+            f"| as the administrator in company A; median of {board['repeats']} calls after a warm-up "
+            f"(min {call['min_ms']:,.0f}, max {call['max_ms']:,.0f} ms); target under 100 ms at size S; {notes} |"
+        )
+    source = data.get("upgrade_source", {})
+    upgrade = data.get("upgrade", {})
+    row(
+        "upgrade from 19.0.1 on the history (`odoo -u`, files moved from res_partner)",
+        "upgrade",
+        f"whole `odoo -u` process from {source.get('release')}; before: clients with a stage per company "
+        f"{source.get('filled_per_company')}, {_fmt_int(source.get('history_lines'))} history lines; after: "
+        f"files with a stage per company {upgrade.get('filled_per_company')}, "
+        f"{_fmt_int(upgrade.get('history_lines'))} history lines; "
+        f"ERROR lines in the log: {_fmt_int(upgrade.get('errors_logged'))}",
+    )
 
     lines += [
         "",
@@ -806,6 +964,11 @@ def render(size, data):
         "peak during the step (the RSS before the step is given).",
         "- The naive loop computes the figures of each client with `search([('partner_id', 'child_of', id), ...])` "
         "and Python; it writes nothing, so it is a lower bound of what a stored-compute module costs.",
+        "- Board: the calls the kanban makes when it opens, in-process (no HTTP, no JSON); the web client "
+        "also reads the first cards of the other open columns.",
+        "- Upgrade: the 19.0.1 release installed on a copy of the history (company B then switched to "
+        "invoices), then `odoo -u reconquete_client` with the measured code: its migration moves the "
+        "figures, history and bookkeeping to the new tables and classifies every file from the stored figures.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -815,11 +978,12 @@ def _template_ids(env):
     return dict(env.cr.fetchall())
 
 
-def _figure_columns(env):
-    # Imported late: the addon is not installed when the first steps run.
-    from odoo.addons.reconquete_client.models.reconquete_analysis import FIGURE_NAMES
+def _scope(first, last):
+    """The addon's range of partner ids for ``_fetch_figures``."""
+    # Imported late: the first steps run without the addon, the upgrade's first ones with its 19.0.1 release.
+    from odoo.addons.reconquete_client.models.reconquete_analysis import Scope
 
-    return FIGURE_NAMES
+    return Scope(first, last, None)
 
 
 STEPS = {
@@ -833,6 +997,10 @@ STEPS = {
     "floor": (step_floor, ["label"]),
     "naive": (step_naive, ["clients"]),
     "activities": (step_activities, ["k"]),
+    "board": (step_board, []),
+    "invoice-source": (step_invoice_source, []),
+    "upgrade-source": (step_upgrade_source, ["release"]),
+    "upgrade-result": (step_upgrade_result, ["seconds", "rss_kib", "errors"]),
     "report": (step_report, ["size", "output"]),
 }
 
