@@ -10,8 +10,10 @@ analysis, the reports and the stage records all take them from this module.
 
 import calendar
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 from functools import lru_cache
 
 NEW = "new"
@@ -213,29 +215,25 @@ def assess(rhythm, thresholds, today, revenue_share=0.0, previous=(None, None), 
     reason = strategic_reason(rhythm, revenue_share, thresholds, today, override)
     interval = reference_interval(rhythm, thresholds)
     watch, alert, lost = threshold_dates(rhythm, thresholds)
-    # The stage and the flag change only on these days while nothing is bought.
-    candidates = sorted(
-        day
-        for day in (
-            watch,
-            alert,
-            lost,
-            stage_date + timedelta(days=math.ceil(interval)) if stage == WON_BACK else None,
-            first_day_after(rhythm.first_purchase, thresholds.analysis_months),
-            # the relationship reaches its length: months_before(day) >= first purchase
-            first_day_after(rhythm.first_purchase - timedelta(days=1), 12 * thresholds.strategic_years),
-        )
-        if day and day > today
-    )
-    next_review = next(
-        (
-            day
-            for day in candidates
-            if classify(rhythm, thresholds, day, stage, stage_date, unanswered) != stage
-            or strategic_reason(rhythm, revenue_share, thresholds, day, override) != reason
-        ),
-        None,
-    )
+    # While nothing is bought, silence only grows: each stage has one next stage,
+    # reached on one known day, and the flag changes only when the relationship
+    # reaches its length. (Checked day by day against classify() in the tests.)
+    next_stage_day = {
+        WON_BACK: stage_date + timedelta(days=math.ceil(interval)),
+        NEW: min(watch, first_day_after(rhythm.first_purchase, thresholds.analysis_months)),
+        ACTIVE: watch,
+        WATCH: alert,
+        AT_RISK: lost,
+    }.get(stage)
+    relationship_day = None
+    if override == OVERRIDE_AUTO and is_steady(rhythm, thresholds):
+        relationship_start = months_before(today, 12 * thresholds.strategic_years)
+        if rhythm.first_purchase > relationship_start:
+            # the first day with months_before(day) >= first purchase
+            relationship_day = first_day_after(
+                rhythm.first_purchase - timedelta(days=1), 12 * thresholds.strategic_years
+            )
+    next_review = min((day for day in (next_stage_day, relationship_day) if day), default=None)
     return Assessment(
         stage=stage,
         stage_date=stage_date,
@@ -247,3 +245,147 @@ def assess(rhythm, thresholds, today, revenue_share=0.0, previous=(None, None), 
         next_review=next_review,
         strategic_reason=reason,
     )
+
+
+# ----------------------------------------------------------------------
+# Replay: the stage history the nightly job would have logged
+# ----------------------------------------------------------------------
+#
+# The job classifies every client every day with what it knows that day: the
+# purchases up to that day, its previous stage and the day it entered it. The
+# replay asks the same question of the past. ``replay_naive`` does it day by
+# day, the reference; ``replay_segments`` does the same from the few days the
+# rhythm can change (what the analysis's SQL computes), and must agree with it.
+
+ONE_DAY = timedelta(days=1)
+
+
+def mean_interval(first, last, count):
+    """Mean gap between ``count`` purchase days from ``first`` to ``last``, rounded half up to a tenth of a day.
+
+    The gaps between consecutive days add up to ``last - first``: the mean is
+    that over ``count - 1``, rounded as PostgreSQL rounds the analysis's
+    ``ROUND(AVG(gap), 1)``. None with fewer than two days.
+    """
+    if count < 2:
+        return None
+    return math.floor(Fraction(10 * (last - first).days, count - 1) + Fraction(1, 2)) / 10
+
+
+def rhythm_on(purchase_days, thresholds, day):
+    """The ``Rhythm`` the analysis computes on ``day`` from sorted, distinct purchase days.
+
+    Days after ``day`` are not known yet: nothing here looks ahead. Purchase
+    days and the mean cover the analysis window ending on ``day``; first and
+    last purchase the whole history up to it.
+    """
+    known = purchase_days[: bisect_right(purchase_days, day)]
+    if not known:
+        return Rhythm()
+    in_window = known[bisect_left(known, months_before(day, thresholds.analysis_months)) :]
+    return Rhythm(
+        purchase_days=len(in_window),
+        first_purchase=known[0],
+        last_purchase=known[-1],
+        mean_interval=mean_interval(in_window[0], in_window[-1], len(in_window)) if in_window else None,
+    )
+
+
+def replay_naive(purchase_days, thresholds, start, end):
+    """The stage changes of one client from ``start`` to ``end``, classified day by day: [(day, from, to)].
+
+    Each day sees only the purchases made up to it; the stage and the day it
+    was entered carry from one day to the next, as in the nightly job (which
+    dates Won Back on the purchase that did it: the same day here). Nothing
+    is known of solicitations: none is counted unanswered. The first change
+    is the client's first classification, from None.
+    """
+    days = sorted(set(purchase_days))
+    changes = []
+    stage = since = None
+    day = start
+    while day <= end:
+        rhythm = rhythm_on(days, thresholds, day)
+        new = classify(rhythm, thresholds, day, stage, since)
+        if new != stage:
+            since = rhythm.last_purchase if new == WON_BACK and stage in RISK_STAGES else day
+            changes.append((day, stage, new))
+            stage = new
+        day += ONE_DAY
+    return changes
+
+
+def rhythm_segments(purchase_days, thresholds, start, end):
+    """[(day, Rhythm)]: the days from ``start`` to ``end`` on which the client's rhythm can change, with it.
+
+    The rhythm changes only on the replay's first day, on a purchase day and
+    on the day a purchase leaves the analysis window; it holds until the next
+    of these days. The replay's SQL computes the same list for a whole batch.
+    """
+    days = sorted(set(purchase_days))
+    events = {day for day in days if start <= day <= end}
+    if days and days[0] < start:
+        events.add(start)
+    for day in days:
+        leaves = first_day_after(day, thresholds.analysis_months)
+        if start <= leaves <= end:
+            events.add(leaves)
+    return [(day, rhythm_on(days, thresholds, day)) for day in sorted(events)]
+
+
+def replay_segments(segments, thresholds, end):
+    """The stage changes ``replay_naive`` finds, from the rhythm's segments alone: [(day, from, to)].
+
+    While the rhythm holds, the stage can change only on the days silence
+    crosses a threshold (``threshold_dates``) and on the day a Won Back cycle
+    ends: the client is classified on those days and on each segment's first
+    day, never on the days between.
+    """
+    changes = []
+    stage = since = None
+    count = len(segments)
+    watch_factor = thresholds.watch_factor
+    for index, (day, rhythm) in enumerate(segments):
+        last = rhythm.last_purchase
+        if last is None:
+            continue
+        last_day = segments[index + 1][0] - ONE_DAY if index + 1 < count else end
+        interval = reference_interval(rhythm, thresholds)
+        # The watch day comes first of the three: a segment ending before it crosses none.
+        crossings = (
+            threshold_dates(rhythm, thresholds) if (last_day - last).days > math.floor(interval * watch_factor) else ()
+        )
+        while True:
+            new = classify(rhythm, thresholds, day, stage, since)
+            if new != stage:
+                since = last if new == WON_BACK and stage in RISK_STAGES else day
+                changes.append((day, stage, new))
+                stage = new
+            following = last_day + ONE_DAY
+            for crossing in crossings:
+                if day < crossing < following:
+                    following = crossing
+            if stage == WON_BACK:
+                cycle_end = since + timedelta(days=math.ceil(interval))
+                if day < cycle_end < following:
+                    following = cycle_end
+            if following > last_day:
+                break
+            day = following
+    return changes
+
+
+def replay_wins(changes):
+    """[(risk day, stage won back from, day won back)] of a replay's changes.
+
+    The risk day is when the client last entered To Win Back or Lost from a
+    stage outside them, as the reconquest records of the nightly job say.
+    """
+    wins = []
+    risk_day = None
+    for day, previous, stage in changes:
+        if stage in RISK_STAGES and previous not in RISK_STAGES:
+            risk_day = day
+        elif stage == WON_BACK and previous in RISK_STAGES:
+            wins.append((risk_day, previous, day))
+    return wins

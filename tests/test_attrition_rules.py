@@ -8,6 +8,7 @@ import importlib.util
 import unittest
 from datetime import date, timedelta
 from pathlib import Path
+from random import Random
 
 _RULES_FILE = Path(__file__).resolve().parent.parent / "reconquete_client" / "attrition_rules.py"
 _spec = importlib.util.spec_from_file_location("attrition_rules", _RULES_FILE)
@@ -182,6 +183,87 @@ class TestMonthsBefore(unittest.TestCase):
         self.assertEqual(rules.months_before(date(2026, 3, 31), 1), date(2026, 2, 28))
         self.assertEqual(rules.months_before(date(2026, 6, 30), 24), date(2024, 6, 30))
         self.assertEqual(rules.months_before(date(2026, 1, 15), 13), date(2024, 12, 15))
+
+
+class TestReplay(unittest.TestCase):
+    """The replayed history: day by day (the reference), and from the rhythm's segments (the fast way)."""
+
+    START = rules.months_before(TODAY, 24)
+    END = TODAY - timedelta(days=1)
+
+    def test_a_quarterly_client_through_every_stage(self):
+        days = [TODAY - timedelta(days=n) for n in (1170, 1080, 990, 900, 810, 720, 630, 100)]
+        changes = rules.replay_naive(days, DEFAULTS, self.START, self.END)
+        last = TODAY - timedelta(days=630)
+        self.assertEqual(
+            changes,
+            [
+                (self.START, None, rules.ACTIVE),
+                (last + timedelta(days=91), rules.ACTIVE, rules.WATCH),
+                (last + timedelta(days=136), rules.WATCH, rules.AT_RISK),
+                (last + timedelta(days=366), rules.AT_RISK, rules.LOST),
+                (TODAY - timedelta(days=100), rules.LOST, rules.WON_BACK),
+            ],
+        )
+        self.assertEqual(
+            rules.replay_wins(changes), [(last + timedelta(days=136), rules.LOST, TODAY - timedelta(days=100))]
+        )
+
+    def test_won_back_lasts_one_cycle(self):
+        days = [TODAY - timedelta(days=n) for n in (1000, 970, 940, 910, 880, 850, 400, 385)]
+        changes = rules.replay_naive(days, DEFAULTS, self.START, self.END)
+        won = TODAY - timedelta(days=400)
+        self.assertIn((won, rules.LOST, rules.WON_BACK), changes)
+        after = [change for change in changes if change[0] > won]
+        # The purchase 15 days after the win makes the usual interval (1000 - 385) / 7 = 87.9 days: the cycle
+        # of Won Back ends 88 days after the win, not 100 (the interval on the day of the win).
+        self.assertEqual(after[0], (won + timedelta(days=88), rules.WON_BACK, rules.ACTIVE))
+
+    def test_nothing_before_the_first_purchase(self):
+        first = TODAY - timedelta(days=50)
+        self.assertEqual(rules.replay_naive([first], DEFAULTS, self.START, self.END), [(first, None, rules.NEW)])
+        self.assertEqual(rules.replay_naive([], DEFAULTS, self.START, self.END), [])
+
+    def test_mean_interval_rounds_half_up_like_postgresql(self):
+        first = date(2026, 1, 1)
+        self.assertEqual(rules.mean_interval(first, first + timedelta(days=61), 5), 15.3)  # 15.25
+        self.assertEqual(rules.mean_interval(first, first + timedelta(days=10), 3), 5.0)
+        self.assertEqual(rules.mean_interval(first, first + timedelta(days=100), 4), 33.3)
+        self.assertIsNone(rules.mean_interval(first, first, 1))
+
+    def test_segments_agree_with_the_day_by_day_replay(self):
+        """Random clients and settings: the fast replay finds the same changes on the same days."""
+        random = Random(20261125)
+        settings = [
+            DEFAULTS,
+            rules.Thresholds(min_purchase_days=2, default_interval=30, at_risk_factor=2.0),
+            rules.Thresholds(analysis_months=6, watch_factor=1.3, at_risk_factor=3.0, lost_days=700),
+            rules.Thresholds(analysis_months=12, min_purchase_days=5, default_interval=200, lost_days=700),
+        ]
+        for case in range(400):
+            thresholds = settings[case % len(settings)]
+            interval = random.lognormvariate(3.4, 0.8)
+            day = TODAY - timedelta(days=random.randint(0, 1500))
+            days = []
+            for _count in range(int(random.lognormvariate(2.2, 1.0)) + 1):
+                days.append(day)
+                day -= timedelta(days=max(1, int(random.lognormvariate(0, 0.6) * interval)))
+            start = rules.months_before(TODAY, thresholds.analysis_months)
+            with self.subTest(case=case, days=sorted(days)):
+                segments = rules.rhythm_segments(days, thresholds, start, self.END)
+                self.assertEqual(
+                    rules.replay_segments(segments, thresholds, self.END),
+                    rules.replay_naive(days, thresholds, start, self.END),
+                )
+
+    def test_no_look_ahead(self):
+        early = [TODAY - timedelta(days=n) for n in (700, 670, 640)]
+        later = early + [TODAY - timedelta(days=n) for n in (200, 100)]
+        cut = TODAY - timedelta(days=200)
+        self.assertEqual(
+            [change for change in rules.replay_naive(later, DEFAULTS, self.START, self.END) if change[0] < cut],
+            [change for change in rules.replay_naive(early, DEFAULTS, self.START, self.END) if change[0] < cut],
+        )
 
 
 if __name__ == "__main__":

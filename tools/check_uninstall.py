@@ -83,6 +83,8 @@ def after_uninstall(env):
         "'mail_activity', 'sale_order', 'account_move') AND column_name LIKE 'reconquete%%'",
     )
     assert not columns, f"{columns} reconquete columns left"
+    indexes = _count(env, "SELECT COUNT(*) FROM pg_indexes WHERE indexname LIKE '%%reconquete%%'")
+    assert not indexes, f"{indexes} reconquete indexes left"
     print(f"check: uninstalled, 1 done activity kept as a To-Do, {notes} chatter notes for the open ones")
 
 

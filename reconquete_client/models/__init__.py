@@ -10,6 +10,7 @@ from . import reconquete_reconquest
 from . import mail_activity
 from . import res_partner
 from . import res_users
+from . import reconquete_assessment
 from . import reconquete_analysis
 from . import reconquete_scheduler
 from . import sale_order

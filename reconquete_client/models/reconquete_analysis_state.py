@@ -25,12 +25,18 @@ class ReconqueteAnalysisState(models.Model):
     pass_message_id = fields.Integer(help="The last message when the pass under way started.")
     changes_since = fields.Datetime(help="Documents written from this moment on are re-read by the next pass.")
     messages_since_id = fields.Integer(help="Messages after this one are re-read by the next pass.")
+    recount_revenue = fields.Boolean(
+        help="The next pass reads the revenue total from the documents (first pass, or the rules changed)."
+    )
     revenue_total = fields.Float(
         string="Revenue over the Revenue Window",
         help="Revenue of the clients with a positive revenue over the revenue window, as of the last pass: the "
         "base of every revenue share.",
     )
     pass_client_ids = fields.Json(help="The clients a nightly pass under way re-reads (partner ids, sorted).")
+    pass_recount_ids = fields.Json(
+        help="Those of them whose solicitations it counts again (their documents or messages were written)."
+    )
     retry_client_ids = fields.Json(
         help="Clients another transaction held or changed while a pass wanted to write them: re-read next time."
     )

@@ -22,11 +22,11 @@ class ResCurrency(models.Model):
 
     @api.model
     def _reconquete_currencies_without_rate(self, company):
-        """Currencies other than the company's with no rate at all: their documents cannot be counted."""
+        """Active currencies other than the company's with no rate at all: their documents cannot be counted."""
         query = SQL(
             """
             SELECT currency.id FROM res_currency AS currency
-             WHERE currency.id <> %s
+             WHERE currency.active AND currency.id <> %s
                AND NOT EXISTS (SELECT 1 FROM res_currency_rate AS rate
                                 WHERE rate.currency_id = currency.id
                                   AND (rate.company_id = %s OR rate.company_id IS NULL))

@@ -15,6 +15,12 @@ class SaleOrder(models.Model):
 
     # The nightly pass re-reads the clients of the orders written since its last run.
     _reconquete_write_date_idx = models.Index("(write_date)")
+    # What the analysis reads of a confirmed order, in the index itself: re-reading
+    # a few thousand clients costs an index range per contact instead of one heap
+    # page per order (a third of the time at 2M orders, see benchmark/).
+    _reconquete_purchase_idx = models.Index(
+        "(partner_id, date_order) INCLUDE (company_id, amount_untaxed, currency_rate, currency_id) WHERE state = 'sale'"
+    )
 
     def _action_confirm(self):
         res = super()._action_confirm()
@@ -38,8 +44,11 @@ class SaleOrder(models.Model):
                 self.env["reconquete.analysis"]._refresh_partners(orders.partner_id.commercial_partner_id, company)
 
     @api.model
-    def _reconquete_purchase_days_query(self, company, clients_sql, today, since):
+    def _reconquete_purchase_days_query(self, company, clients_sql, today, since, contact_ids=None):
         """One row per client and day: client_id, day, amount, is_purchase (from ``since``, if given).
+
+        ``contact_ids``, when given, lists the partners whose documents are read:
+        they are then found through the index on partner_id.
 
         Days are UTC dates of the confirmation; amounts go back to company
         currency with the rate stored on the order, or the latest known rate
@@ -61,6 +70,7 @@ class SaleOrder(models.Model):
                AND sale.date_order < %(tomorrow)s
                AND (sale.currency_id = %(currency_id)s OR rate.currency_id IS NOT NULL)
                AND %(clients_sql)s
+               AND (%(contact_ids)s::int[] IS NULL OR sale.partner_id = ANY(%(contact_ids)s::int[]))
           GROUP BY 1, 2
             """,
             latest_rates=self.env["res.currency"]._reconquete_latest_rates_query(company),
@@ -69,17 +79,17 @@ class SaleOrder(models.Model):
             since=since or date.min,
             tomorrow=today + timedelta(days=1),
             clients_sql=clients_sql,
+            contact_ids=contact_ids,
         )
 
     @api.model
     def _reconquete_changed_clients_query(self, company, since, edges, clients_sql):
-        """Clients with an order written since ``since``, or dated within one of ``edges``.
+        """Clients with an order written since ``since`` (if given), or dated within one of ``edges``.
 
         One branch per condition, so that each reads its own index.
         """
-        conditions = [SQL("sale.write_date >= %s", since)] + [
-            SQL("sale.date_order >= %s AND sale.date_order < %s", start, end) for start, end in edges
-        ]
+        conditions = [SQL("sale.write_date >= %s", since)] if since else []
+        conditions += [SQL("sale.date_order >= %s AND sale.date_order < %s", start, end) for start, end in edges]
         return SQL(" UNION ").join(
             SQL(
                 """

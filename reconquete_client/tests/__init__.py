@@ -1,3 +1,4 @@
+from . import test_assessment_sql
 from . import test_concurrency
 from . import test_french
 from . import test_indicators

@@ -177,20 +177,31 @@ class TestNightlyPass(ReconqueteCase):
 
     def test_nightly_pass_reads_only_changed_and_due_clients(self):
         self._run_scheduled_action()
-        original = ReconqueteAnalysis._write
+        original_analyse = ReconqueteAnalysis._analyse
+        original_write = ReconqueteAnalysis._write_batch
 
         def clients_read_on(day, before=None):
+            """Clients whose documents were read, or whose file was assessed again, that night."""
             read = set()
 
-            def record_write(analysis, company, today, rows):
-                read.update(row.partner_id for row in rows)
-                return original(analysis, company, today, rows)
+            def record_analyse(analysis, company, today, scope, *args, **kwargs):
+                read.update(scope.ids or [])
+                return original_analyse(analysis, company, today, scope, *args, **kwargs)
 
-            with freeze_time(TODAY + timedelta(days=day)), patch.object(ReconqueteAnalysis, "_write", record_write):
+            def record_write(analysis, company, today):
+                analysis.env.cr.execute("SELECT partner_id FROM reconquete_batch")
+                read.update(partner_id for (partner_id,) in analysis.env.cr.fetchall())
+                return original_write(analysis, company, today)
+
+            with (
+                freeze_time(TODAY + timedelta(days=day)),
+                patch.object(ReconqueteAnalysis, "_analyse", record_analyse),
+                patch.object(ReconqueteAnalysis, "_write_batch", record_write),
+            ):
                 if before:
                     before()
                 self._run_scheduled_action()
-            return read
+            return read & set(self.clients.ids)
 
         self.assertEqual(
             clients_read_on(1), {self.clients[1].id}, "nobody bought: only the client reaching its to-watch date"

@@ -10,6 +10,7 @@ again from them, which fills the threshold dates 2.0 adds.
 import logging
 
 from odoo import SUPERUSER_ID, api
+from odoo.fields import Command
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -58,8 +59,11 @@ def migrate(cr, version):
     env = api.Environment(cr, SUPERUSER_ID, {})
     if not _column_exists(cr, "res_partner", "reconquete_stage_id_v1"):
         return  # nothing of 1.0 left to move
+    # The JIT compiler spends longer planning the jsonb reads below than running them.
+    cr.execute(SQL("SET LOCAL jit = off"))
     _move_files(cr)
     _move_activities(env)
+    _move_activity_delays(env)
     _move_history(cr)
     _move_states(cr)
     _drop_v1(cr)
@@ -192,6 +196,38 @@ def _move_activities(env):
             """
         )
     )
+
+
+def _move_activity_delays(env):
+    """2.0 takes an activity's delay from its type, as Odoo does: 1.0 kept it on the stage.
+
+    The types are data the administrator may edit (not updated by an upgrade):
+    give them the stages' delays, and the invitation its email and its meeting.
+    """
+    cr = env.cr
+    if _column_exists(cr, "reconquete_stage", "activity_delay_days"):
+        cr.execute(
+            SQL(
+                """
+                UPDATE mail_activity_type AS activity_type
+                   SET delay_count = stage.activity_delay_days, delay_unit = 'days'
+                  FROM reconquete_stage AS stage
+                 WHERE stage.activity_type_id = activity_type.id AND stage.activity_delay_days IS NOT NULL
+                """
+            )
+        )
+        cr.execute(SQL("ALTER TABLE reconquete_stage DROP COLUMN activity_delay_days"))
+    invitation = env.ref("reconquete_client.mail_activity_type_winback_invitation", raise_if_not_found=False)
+    template = env.ref("reconquete_client.mail_template_winback_invitation", raise_if_not_found=False)
+    meeting = env.ref("reconquete_client.mail_activity_type_winback_meeting", raise_if_not_found=False)
+    if invitation and template and meeting:
+        invitation.write(
+            {
+                "mail_template_ids": [Command.link(template.id)],
+                "chaining_type": "suggest",
+                "suggested_next_type_ids": [Command.link(meeting.id)],
+            }
+        )
 
 
 def _move_history(cr):
