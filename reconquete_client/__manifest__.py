@@ -6,10 +6,11 @@
     "website": "https://github.com/reconquete/reconquete_client",
     "author": "Reconquête",
     "license": "LGPL-3",
-    "depends": ["sale_management", "contacts"],
+    "depends": ["sale_management", "contacts", "calendar"],
     "data": [
         "security/reconquete_security.xml",
         "security/ir.model.access.csv",
+        "data/mail_template_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/reconquete_stage_data.xml",
@@ -26,6 +27,7 @@
         "wizard/reconquete_pause_wizard_views.xml",
         "wizard/reconquete_departure_wizard_views.xml",
         "wizard/reconquete_strategic_wizard_views.xml",
+        "wizard/reconquete_assign_wizard_views.xml",
     ],
     "demo": [
         "demo/reconquete_demo.xml",

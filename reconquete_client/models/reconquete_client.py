@@ -18,6 +18,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from .. import attrition_rules
@@ -39,11 +40,15 @@ class ReconqueteClient(models.Model):
     _name = "reconquete.client"
     _description = "Reconquest"
     _inherit = ["mail.thread", "mail.activity.mixin"]
-    _order = "is_strategic desc, alert_date, id"
+    # Who to call first: an overdue activity, then the longest past its alert
+    # threshold, strategic clients first on a tie (see _field_to_sql).
+    _order = "urgency, id"
     _rec_name = "partner_id"
     _check_company_auto = True
     # Whoever may read the file may work on it: post, email, plan activities.
     _mail_post_access = "read"
+    # The activity menu opens reconquests on the board.
+    _systray_view = "kanban"
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -60,7 +65,6 @@ class ReconqueteClient(models.Model):
         related="partner_id.user_id",
         string="Salesperson",
         store=True,
-        index=True,
         help="The client's salesperson, who receives its reconquest activities.",
     )
     phone = fields.Char(related="partner_id.phone")
@@ -184,6 +188,15 @@ class ReconqueteClient(models.Model):
 
     reconquest_ids = fields.One2many("reconquete.reconquest", "client_id", string="Reconquests", readonly=True)
     history_ids = fields.One2many("reconquete.stage.history", "client_id", string="Stage History", readonly=True)
+    next_activity_date = fields.Date(
+        readonly=True,
+        help="Due date of the earliest open activity on this reconquest (kept by the activities themselves).",
+    )
+    urgency = fields.Integer(
+        compute="_compute_urgency",
+        help="Technical: the order of the board (overdue activity first, then days past the alert threshold, "
+        "strategic clients first on a tie).",
+    )
 
     # ---- Figures that move every day: computed on read ----------------
     silence_days = fields.Integer(
@@ -212,9 +225,9 @@ class ReconqueteClient(models.Model):
     _partner_company_unique = models.UniqueIndex(
         "(partner_id, company_id)", "A client has one reconquest file per company."
     )
-    # "Who changes stage today?" and the board's columns, as index lookups.
+    # "Who changes stage today?" as an index lookup. No other index: each one costs
+    # on every nightly write, and the board reads this narrow table fast without.
     _next_review_idx = models.Index("(company_id, next_review_date)")
-    _stage_idx = models.Index("(company_id, stage_id)")
 
     @api.model
     def _today(self):
@@ -251,6 +264,23 @@ class ReconqueteClient(models.Model):
             Domain("company_id", "=", company_id) & Domain("revenue", operator, value * total / 100.0)
             for company_id, total in totals.items()
             if total > 0
+        )
+
+    def _compute_urgency(self):
+        # Only an order: the value itself is computed in SQL (_field_to_sql).
+        for client in self:
+            client.urgency = 0
+
+    def _field_to_sql(self, alias, field_expr, query=None):
+        if field_expr != "urgency":
+            return super()._field_to_sql(alias, field_expr, query)
+        column = lambda name: SQL.identifier(alias, name)  # noqa: E731
+        return SQL(
+            "ROW(CASE WHEN %s < %s THEN 0 ELSE 1 END, %s, NOT COALESCE(%s, FALSE))",
+            column("next_activity_date"),
+            self._today(),
+            column("alert_date"),
+            column("is_strategic"),
         )
 
     @api.depends("first_purchase_date")
@@ -299,11 +329,29 @@ class ReconqueteClient(models.Model):
         )
 
     def action_no_answer(self):
-        """The client did not answer: count a solicitation and close the client's Reconquest Call."""
+        """The client did not answer: count a solicitation, close its call, offer to plan the next try."""
         self.ensure_one()
         self._check_reconquete_user()
-        self.env["reconquete.scheduler"]._record_no_answer(self)
-        return True
+        closed = self.env["reconquete.scheduler"]._record_no_answer(self)
+        if not self.stage_id.activity_type_id:
+            return True
+        # Like "Done & Schedule Next": the same kind of activity, due when the stage asks.
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Plan the Next Try"),
+            "res_model": "mail.activity",
+            "view_mode": "form",
+            "views": [(self.env.ref("mail.mail_activity_view_form_popup").id, "form")],
+            "target": "new",
+            "context": {
+                "default_res_model": self._name,
+                "default_res_id": self.id,
+                "default_activity_type_id": self.stage_id.activity_type_id.id,
+                "default_date_deadline": fields.Date.to_string(self._activity_due_date()),
+                "default_user_id": (closed.user_id or self.user_id or self.env.user).id,
+                "default_summary": self.stage_id.activity_type_id.summary,
+            },
+        }
 
     def action_snooze(self):
         return self._open_wizard("reconquete.pause.wizard", self.env._("Snooze Reconquest"), {"default_mode": "snooze"})
@@ -316,6 +364,10 @@ class ReconqueteClient(models.Model):
     def action_record_departure(self):
         return self._open_wizard("reconquete.departure.wizard", self.env._("Departure Reason"), {})
 
+    def action_assign(self):
+        self._check_reconquete_user(manager=True)
+        return self._open_wizard("reconquete.assign.wizard", self.env._("Assign a Salesperson"), {})
+
     def action_change_strategic_flag(self):
         self._check_reconquete_user(manager=True)
         return self._open_wizard("reconquete.strategic.wizard", self.env._("Strategic Flag"), {})
@@ -326,6 +378,20 @@ class ReconqueteClient(models.Model):
         paused = self.filtered(lambda client: client.snoozed_until or client.excluded)
         paused._pause(resume=True)
         return True
+
+    @api.model
+    def _board_action(self):
+        """The board, opened on what the user works on: all clients for managers, the team's for
+        team leaders, their own for salespeople."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("reconquete_client.reconquete_client_action")
+        user = self.env.user
+        if user.has_group("reconquete_client.group_reconquete_manager"):
+            action["context"] = {}
+        elif self.env["crm.team"].search_count([("user_id", "=", user.id)], limit=1):
+            action["context"] = {"search_default_my_team": 1}
+        else:
+            action["context"] = {"search_default_my_clients": 1}
+        return action
 
     def action_open_partner(self):
         self.ensure_one()
@@ -428,7 +494,7 @@ class ReconqueteClient(models.Model):
         self._check_reconquete_user(manager=True)
         self.partner_id.sudo().write({"user_id": user.id})
 
-    def _activity_due_date(self, stage=None):
-        """When a stage's activity is due if planned today."""
-        stage = stage or self.stage_id
-        return self._today() + timedelta(days=stage.activity_delay_days)
+    def _activity_due_date(self, stage=None, activity_type=None):
+        """When an activity (by default the stage's) is due if planned today: after its type's delay."""
+        activity_type = activity_type or (stage or self.stage_id).activity_type_id
+        return activity_type._get_date_deadline()

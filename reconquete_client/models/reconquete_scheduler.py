@@ -171,7 +171,7 @@ class ReconqueteScheduler(models.AbstractModel):
                     "activity_type_id": plan.activity_type.id,
                     "summary": plan.activity_type.summary,
                     "note": self._activity_note(plan.file, plan.document, plan.user),
-                    "date_deadline": plan.file._activity_due_date(plan.stage),
+                    "date_deadline": plan.file._activity_due_date(activity_type=plan.activity_type),
                     "user_id": plan.user.id,
                     "automated": True,
                 }
@@ -371,9 +371,8 @@ class ReconqueteScheduler(models.AbstractModel):
         today = self.env["reconquete.client"]._today()
         for file_id, activities in self._open_activities(files).grouped("res_id").items():
             file = files.browse(file_id)
-            activities.filtered(lambda activity: activity.date_deadline > today).write(
-                {"date_deadline": file._activity_due_date()}
-            )
+            for activity in activities.filtered(lambda activity: activity.date_deadline > today):
+                activity.date_deadline = file._activity_due_date(activity_type=activity.activity_type_id)
         for company, company_files in files.grouped("company_id").items():
             for activity in self._schedule_pending(company, today, company_files):
                 outcome[activity.res_id] = self.env._(

@@ -40,12 +40,8 @@ class ReconqueteStage(models.Model):
         string="Activity on Entry",
         domain="[('res_model', 'in', [False, 'reconquete.client'])]",
         ondelete="set null",
-        help="Activity scheduled for each client entering this stage (none: nothing is scheduled).",
-    )
-    activity_delay_days = fields.Integer(
-        string="Due After (days)",
-        default=0,
-        help="Days between entering the stage and the activity's due date.",
+        help="Activity scheduled for each client entering this stage (none: nothing is scheduled); it is due "
+        "after the delay set on the activity type.",
     )
     activity_assignee = fields.Selection(
         selection=[
@@ -68,10 +64,6 @@ class ReconqueteStage(models.Model):
     )
 
     _code_unique = models.UniqueIndex("(code)", "Each attrition stage code exists once.")
-    _activity_delay_days_positive = models.Constraint(
-        "CHECK(activity_delay_days >= 0)",
-        "The activity delay of a stage cannot be negative.",
-    )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_rule_stage(self):

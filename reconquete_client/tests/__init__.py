@@ -9,6 +9,7 @@ from . import test_reconquest_activities
 from . import test_reconquete_tour
 from . import test_rhythm
 from . import test_rights
+from . import test_salesperson_day
 from . import test_scheduled_action
 from . import test_settings
 from . import test_strategic
