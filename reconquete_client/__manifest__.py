@@ -10,18 +10,23 @@
     "data": [
         "security/reconquete_security.xml",
         "security/ir.model.access.csv",
+        "security/reconquete_replay_security.xml",
         "data/mail_template_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/reconquete_stage_data.xml",
         "data/reconquete_departure_reason_data.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_replay_data.xml",
         "views/reconquete_stage_views.xml",
         "views/reconquete_departure_reason_views.xml",
         "views/reconquete_reconquest_views.xml",
         "views/reconquete_client_views.xml",
         "views/res_partner_views.xml",
         "report/reconquete_indicator_views.xml",
+        "report/reconquete_flow_views.xml",
+        "report/reconquete_episode_views.xml",
+        "views/reconquete_replay_views.xml",
         "views/res_config_settings_views.xml",
         "views/reconquete_menus.xml",
         "wizard/reconquete_pause_wizard_views.xml",
@@ -31,6 +36,7 @@
     ],
     "demo": [
         "demo/reconquete_demo.xml",
+        "demo/reconquete_replay_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

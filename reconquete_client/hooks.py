@@ -6,10 +6,14 @@ from odoo.tools import SQL
 
 
 def post_init_hook(env):
-    """Fill every client's file at once, in SQL batches."""
+    """Fill every client's file at once, in SQL batches, and its history over the analysis window."""
     # Files are filled here in SQL batches, not by stored computes: a first
     # install on years of orders stays a few SQL passes.
     env["reconquete.analysis"]._analyse_all_companies()
+    # Day one shows the last two years: the stage history replayed from the
+    # purchases up to yesterday, the stages dated from it, the alert calibrated.
+    # Before the entries are left to the managers below, which reads their dates.
+    env["reconquete.replay"]._replay_all_companies()
     # Clients already slipping away at install are the managers' call (action
     # "Schedule Reconquest"), not thousands of activities overnight: only
     # stages entered from now on get their activities by themselves.

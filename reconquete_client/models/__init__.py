@@ -7,11 +7,15 @@ from . import reconquete_client
 from . import reconquete_analysis_state
 from . import reconquete_stage_history
 from . import reconquete_reconquest
+from . import reconquete_reconquest_replay
 from . import mail_activity
 from . import res_partner
 from . import res_users
 from . import reconquete_assessment
 from . import reconquete_analysis
 from . import reconquete_scheduler
+from . import reconquete_replay_state
+from . import reconquete_replay
+from . import reconquete_calibration
 from . import sale_order
 from . import account_move

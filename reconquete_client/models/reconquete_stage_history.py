@@ -2,6 +2,8 @@
 
 Written by the analysis in bulk: one foreign key (to the file) and stage
 codes instead of links keep an insert of a hundred thousand changes cheap.
+The replay (``reconquete.replay``) writes the lines before a client's first
+logged one, marked ``is_replayed``.
 """
 
 from odoo import fields, models
@@ -31,3 +33,14 @@ class ReconqueteStageHistory(models.Model):
     currency_id = fields.Many2one(related="client_id.currency_id")
     revenue = fields.Monetary(help="The client's revenue over the revenue window on the day of the change.")
     is_strategic = fields.Boolean(string="Strategic", help="Whether the client was strategic on the day of the change.")
+    is_replayed = fields.Boolean(
+        string="Replayed",
+        readonly=True,
+        help="Rebuilt from the purchases by the replay of the history before the addon logged this client, with "
+        "the same rules as the nightly job. Solicitations and manual actions are not replayed: a replayed line "
+        "is no logged work. Replayed lines do not know the strategic flag.",
+    )
+
+    # The replay compares, replaces and counts the replayed lines of a batch of files through it;
+    # logged lines stay out of it (and out of its upkeep).
+    _replayed_client_idx = models.Index("(client_id) WHERE is_replayed")

@@ -94,6 +94,13 @@ class ResCompany(models.Model):
         help="A rhythm is steady when the spread of its intervals (standard deviation) is at most this multiple "
         "of its mean interval.",
     )
+    reconquete_false_alarm_rate = fields.Float(
+        string="Accepted False Alarms (%)",
+        default=30.0,
+        digits=(5, 1),
+        help="The calibration suggests the alert factor that warns earliest while at most this share of its "
+        "alerts are false alarms (clients who bought again on their own before being lost).",
+    )
     reconquete_default_user_id = fields.Many2one(
         "res.users",
         string="Default Reconquest User",
@@ -123,6 +130,7 @@ class ResCompany(models.Model):
             "reconquete_strategic_share": (0.0, 100.0, True),
             "reconquete_strategic_years": (1, 50, False),
             "reconquete_steady_max_variation": (0.0, 100.0, True),
+            "reconquete_false_alarm_rate": (0.0, 100.0, False),
         }
 
     def _reconquete_value_problem(self, name, value):
@@ -161,6 +169,7 @@ class ResCompany(models.Model):
         "reconquete_strategic_share",
         "reconquete_strategic_years",
         "reconquete_steady_max_variation",
+        "reconquete_false_alarm_rate",
     )
     def _check_reconquete_settings(self):
         for company in self:
@@ -228,8 +237,10 @@ class ResCompany(models.Model):
         )
         res = super().write(vals)
         if changed:
-            # New rules or a new purchase source: redo today's analysis from scratch.
+            # New rules or a new purchase source: redo today's analysis from scratch,
+            # then the replayed history with the same rules.
             self.env["reconquete.analysis"]._restart_analysis(changed)
+            self.env["reconquete.replay"]._request_replay(changed)
         return res
 
     @api.model
@@ -239,6 +250,6 @@ class ResCompany(models.Model):
 
     @api.model
     def _reconquete_rule_names(self):
-        """The settings that change figures or stages (not who receives activities)."""
-        people = {"reconquete_default_user_id", "reconquete_executive_user_id"}
-        return [name for name in self._reconquete_setting_names() if name not in people]
+        """The settings that change figures or stages (not who receives activities, nor the calibration's goal)."""
+        others = {"reconquete_default_user_id", "reconquete_executive_user_id", "reconquete_false_alarm_rate"}
+        return [name for name in self._reconquete_setting_names() if name not in others]

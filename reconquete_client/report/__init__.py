@@ -1,1 +1,3 @@
 from . import reconquete_indicator
+from . import reconquete_flow
+from . import reconquete_episode

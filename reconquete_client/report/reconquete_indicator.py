@@ -1,7 +1,9 @@
-"""Attrition, win-back and revenue at risk, per month and salesperson.
+"""Attrition, win-back, revenue at risk and the clients gained, per month and salesperson.
 
-A read-only SQL view over the stage history. Rates are ratios of sums, so the
-pivot recomputes them at every level of grouping instead of averaging rates.
+A read-only SQL view over the stage history, logged and replayed (so it
+covers the analysis window from the day the addon is installed). Rates are
+ratios of sums, so the pivot recomputes them at every level of grouping
+instead of averaging rates.
 """
 
 from odoo import fields, models
@@ -41,6 +43,18 @@ class ReconqueteIndicator(models.Model):
         readonly=True,
         help='Clients that bought again after being in "To Win Back" or "Lost".',
     )
+    gained = fields.Integer(
+        string="Clients Gained",
+        readonly=True,
+        help="Clients whose first purchase was during the month.",
+    )
+    net_change = fields.Integer(
+        string="Net Change of Active Clients",
+        readonly=True,
+        help="Clients gained, won back or back in an active stage, minus the clients that left the active stages "
+        '(New, Active, To Watch, Won Back) for "To Win Back" or "Lost" during the month. Clients first seen in a '
+        "stage when the history starts are no change.",
+    )
     revenue_at_risk = fields.Monetary(
         readonly=True,
         help='Revenue over the revenue window of the clients in "To Win Back" on the last day of the month '
@@ -62,20 +76,31 @@ class ReconqueteIndicator(models.Model):
 
     @property
     def _table_query(self):
+        return self._indicator_query()
+
+    def _indicator_query(self):
+        """The monthly figures per company and salesperson, from the stage history (logged and replayed).
+
+        A client in a stage from one change to the next counts at the start of
+        every month in between: each change adds one at the first month after
+        it and takes it back at the first month after the next change, and a
+        running sum per salesperson does the rest (no join of every month with
+        every change: the history holds years of replayed changes).
+        """
         return SQL(
             """
             WITH change AS (
                 SELECT file.company_id, history.user_id, history.revenue, history.date,
+                       date_trunc('month', history.date)::date AS month,
                        history.stage_to AS to_code, history.stage_from AS from_code,
-                       LEAD(history.date) OVER (
+                       date_trunc('month', LEAD(history.date) OVER (
                            PARTITION BY history.client_id ORDER BY history.date, history.id
-                       ) AS next_date
+                       ))::date AS next_month
                   FROM reconquete_stage_history AS history
                   JOIN reconquete_client AS file ON file.id = history.client_id
             ),
             month AS (
-                SELECT month_start::date,
-                       LEAST((month_start + INTERVAL '1 month - 1 day')::date, CURRENT_DATE) AS month_end
+                SELECT month_start::date
                   FROM generate_series(
                            (SELECT date_trunc('month', MIN(date)) FROM reconquete_stage_history),
                            date_trunc('month', CURRENT_DATE),
@@ -83,47 +108,86 @@ class ReconqueteIndicator(models.Model):
                        ) AS month_start
             ),
             measure AS (
-                -- the stage a client was in on the first day of the month
-                SELECT month.month_start, change.company_id, change.user_id,
-                       1 AS active_at_start, 0 AS entered_lost, 0 AS entered_risk, 0 AS won_back,
-                       0.0 AS revenue_at_risk
-                  FROM month
-                  JOIN change ON change.date < month.month_start
-                             AND (change.next_date IS NULL OR change.next_date >= month.month_start)
-                 WHERE change.to_code IN %(living)s
+                -- active on the first day of every month after the change, until the month after the next one
+                SELECT (month + INTERVAL '1 month')::date AS month, company_id, user_id,
+                       1 AS active_at_start, 0.0 AS revenue_at_risk,
+                       0 AS entered_lost, 0 AS entered_risk, 0 AS won_back, 0 AS gained, 0 AS net_change
+                  FROM change
+                 WHERE to_code IN %(living)s
                 UNION ALL
-                -- the clients to win back on the last day of the month, and their revenue
-                SELECT month.month_start, change.company_id, change.user_id,
-                       0, 0, 0, 0, change.revenue
-                  FROM month
-                  JOIN change ON change.date <= month.month_end
-                             AND (change.next_date IS NULL OR change.next_date > month.month_end)
-                 WHERE change.to_code = %(at_risk)s
+                SELECT (next_month + INTERVAL '1 month')::date, company_id, user_id, -1, 0.0, 0, 0, 0, 0, 0
+                  FROM change
+                 WHERE to_code IN %(living)s AND next_month IS NOT NULL
+                UNION ALL
+                -- to win back at the end of every month from the change's to the one before the next change's
+                SELECT month, company_id, user_id, 0, revenue, 0, 0, 0, 0, 0
+                  FROM change
+                 WHERE to_code = %(at_risk)s
+                UNION ALL
+                SELECT next_month, company_id, user_id, 0, -revenue, 0, 0, 0, 0, 0
+                  FROM change
+                 WHERE to_code = %(at_risk)s AND next_month IS NOT NULL
                 UNION ALL
                 -- what happened during the month (a client's first classification is no event)
-                SELECT date_trunc('month', change.date)::date, change.company_id, change.user_id,
+                SELECT month, company_id, user_id, 0, 0.0,
+                       (to_code = %(lost)s AND from_code IS NOT NULL)::int,
+                       (to_code IN %(risk)s AND from_code NOT IN %(risk)s)::int,
+                       (to_code = %(won_back)s)::int,
                        0,
-                       (change.to_code = %(lost)s AND change.from_code IS NOT NULL)::int,
-                       (change.to_code IN %(risk)s AND change.from_code NOT IN %(risk)s)::int,
-                       (change.to_code = %(won_back)s)::int,
-                       0.0
+                       CASE WHEN from_code IS NULL THEN 0
+                            ELSE COALESCE(to_code IN %(living)s, FALSE)::int - (from_code IN %(living)s)::int
+                       END
                   FROM change
+                UNION ALL
+                -- clients gained: their first purchase, from the first month of the history on
+                SELECT date_trunc('month', file.first_purchase_date)::date, file.company_id, file.user_id,
+                       0, 0.0, 0, 0, 0, 1, 1
+                  FROM reconquete_client AS file
+                 WHERE file.first_purchase_date >= (SELECT MIN(month_start) FROM month)
+            ),
+            monthly AS (
+                SELECT month, company_id, user_id,
+                       SUM(active_at_start) AS active_at_start, SUM(revenue_at_risk) AS revenue_at_risk,
+                       SUM(entered_lost) AS entered_lost, SUM(entered_risk) AS entered_risk,
+                       SUM(won_back) AS won_back, SUM(gained) AS gained, SUM(net_change) AS net_change
+                  FROM measure
+              GROUP BY month, company_id, user_id
+            ),
+            running AS (
+                SELECT month.month_start AS month, pair.company_id, pair.user_id,
+                       SUM(COALESCE(monthly.active_at_start, 0)) OVER salesperson AS active_at_start,
+                       SUM(COALESCE(monthly.revenue_at_risk, 0)) OVER salesperson AS revenue_at_risk,
+                       COALESCE(monthly.entered_lost, 0) AS entered_lost,
+                       COALESCE(monthly.entered_risk, 0) AS entered_risk,
+                       COALESCE(monthly.won_back, 0) AS won_back,
+                       COALESCE(monthly.gained, 0) AS gained,
+                       COALESCE(monthly.net_change, 0) AS net_change
+                  FROM month
+            CROSS JOIN (SELECT DISTINCT company_id, user_id FROM monthly) AS pair
+             LEFT JOIN monthly ON monthly.month = month.month_start
+                              AND monthly.company_id = pair.company_id
+                              AND monthly.user_id IS NOT DISTINCT FROM pair.user_id
+                WINDOW salesperson AS (PARTITION BY pair.company_id, pair.user_id ORDER BY month.month_start)
             )
-            SELECT ROW_NUMBER() OVER (ORDER BY measure.month_start, measure.company_id, measure.user_id) AS id,
-                   measure.month_start AS month,
-                   measure.company_id,
+            SELECT ROW_NUMBER() OVER (ORDER BY running.month, running.company_id, running.user_id) AS id,
+                   running.month,
+                   running.company_id,
                    company.currency_id,
-                   measure.user_id,
-                   SUM(measure.active_at_start) AS active_at_start,
-                   SUM(measure.entered_lost) AS entered_lost,
-                   SUM(measure.entered_risk) AS entered_risk,
-                   SUM(measure.won_back) AS won_back,
-                   SUM(measure.revenue_at_risk) AS revenue_at_risk,
-                   100.0 * SUM(measure.entered_lost) / NULLIF(SUM(measure.active_at_start), 0) AS attrition_rate,
-                   100.0 * SUM(measure.won_back) / NULLIF(SUM(measure.entered_risk), 0) AS win_back_rate
-              FROM measure
-              JOIN res_company AS company ON company.id = measure.company_id
-          GROUP BY measure.month_start, measure.company_id, company.currency_id, measure.user_id
+                   running.user_id,
+                   running.active_at_start,
+                   running.entered_lost,
+                   running.entered_risk,
+                   running.won_back,
+                   running.gained,
+                   running.net_change,
+                   running.revenue_at_risk,
+                   100.0 * running.entered_lost / NULLIF(running.active_at_start, 0) AS attrition_rate,
+                   100.0 * running.won_back / NULLIF(running.entered_risk, 0) AS win_back_rate
+              FROM running
+              JOIN res_company AS company ON company.id = running.company_id
+             WHERE running.active_at_start <> 0 OR running.revenue_at_risk <> 0 OR running.entered_lost <> 0
+                OR running.entered_risk <> 0 OR running.won_back <> 0 OR running.gained <> 0
+                OR running.net_change <> 0
             """,
             living=LIVING_STAGES,
             risk=RISK_STAGES,

@@ -1,4 +1,6 @@
 from . import test_assessment_sql
+from . import test_bathtub
+from . import test_calibration
 from . import test_concurrency
 from . import test_french
 from . import test_indicators
@@ -7,6 +9,7 @@ from . import test_multi_company
 from . import test_probed_faults
 from . import test_reconquest_activities
 from . import test_reconquete_tour
+from . import test_replay
 from . import test_rhythm
 from . import test_rights
 from . import test_salesperson_day

@@ -1,0 +1,578 @@
+"""The replay: each client's stage history rebuilt from its purchases, as if the nightly job had always run.
+
+Installed on a database with years of orders, the addon logs its first
+stage change per client on the day it is installed: the indicators would stay
+empty for weeks. The replay classifies every client on every day of the
+analysis window before its first logged line with the rules of the nightly
+job (``attrition_rules.classify``) and only what was known that day, and
+writes the stage changes found, marked ``is_replayed``: the day of the first
+purchase, the days silence crossed the watch, alert and lost thresholds, the
+purchases that won a client back (with a reconquest record and the real
+number of days). Solicitations and manual actions are not replayed.
+
+It is set-based. Per batch of partner ids, one SQL statement lists with
+window functions over the purchase days the days each client's rhythm
+changes (a purchase; a purchase leaving the analysis window) and the rhythm
+from that day on; ``attrition_rules.replay_segments`` walks those few
+segments in Python, client after client of the batch, with no ORM and no
+query per client; what changed since the previous replay is written through
+COPY and two statements. A second replay writes nothing, and lines logged by
+the nightly job are never touched.
+
+It runs at install (``hooks.py``), after a change of the rules and on a
+manager's request: the scheduled action ``_cron_replay`` then waits for the
+day's analysis, and commits batch after batch like the analysis does.
+"""
+
+import io
+import itertools
+import logging
+from collections import namedtuple
+from datetime import timedelta
+from operator import itemgetter
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .. import attrition_rules
+from ..attrition_rules import Rhythm
+from .reconquete_analysis import Scope, scope_sql
+
+_logger = logging.getLogger(__name__)
+
+# What one batch changed.
+ReplayResult = namedtuple(
+    "ReplayResult", ["lines_written", "lines_deleted", "wins_written", "wins_deleted", "files_dated"]
+)
+NOTHING = ReplayResult(0, 0, 0, 0, 0)
+
+
+def add_results(first, second):
+    return ReplayResult(*(a + b for a, b in zip(first, second, strict=True)))
+
+
+def copy_text(value):
+    """One value in COPY's text format (numbers, dates, and stage codes: no tab, newline or backslash)."""
+    return "\\N" if value is None else str(value)
+
+
+class ReconqueteReplay(models.AbstractModel):
+    _name = "reconquete.replay"
+    _description = "Reconquest History Replay"
+
+    # Partner ids per batch, as the analysis's full pass: each batch reads the company's documents once.
+    _batch_size = 50000
+    # When the day's analysis is not done yet, look again this much later.
+    _wait_minutes = 10
+    # Rows of the segments query turned into Python objects at a time.
+    _fetch_size = 10000
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_replay(self):
+        """Scheduled action: replay the companies that asked for it, once their day's analysis is done.
+
+        The replay continues the stages the analysis stored, so it waits for
+        it. Each batch is committed through ``_commit_progress``; when time
+        runs out the runner calls again and the replay resumes. The
+        calibration follows each replay, and is refreshed once a week.
+        """
+        cron = self.env["ir.cron"]
+        analysis = self.env["reconquete.analysis"]
+        calibration = self.env["reconquete.calibration"]
+        today = self.env["reconquete.client"]._today()
+        # Companies are a handful: loading them all is fine.
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        states = {company: self.env["reconquete.replay.state"]._for_company(company) for company in companies}
+        waiting = set()
+
+        def remaining():
+            return sum(state._is_due(today) for company, state in states.items() if company.id not in waiting)
+
+        cron._commit_progress(remaining=remaining())
+        for company, state in states.items():
+            if not state._is_due(today):
+                continue
+            analysis_state = self.env["reconquete.analysis.state"]._for_company(company)
+            if not analysis._is_analysed(analysis_state, today):
+                waiting.add(company.id)
+                continue
+            with analysis._company_lock(company) as locked:
+                if not locked:
+                    waiting.add(company.id)
+                    continue
+                # One replay per call: a batch that fails is retried tomorrow, not in a loop.
+                self._run_batch(company, state, today)
+                while state.next_client_id:
+                    if not cron._commit_progress(1, remaining=remaining()):
+                        return  # out of time: the runner calls again and we resume
+                    self._run_batch(company, state, today)
+                calibration._calibrate(company, today)
+            if not cron._commit_progress(1, remaining=remaining()):
+                return
+        for company in companies.filtered(lambda company: company.id not in waiting):
+            if calibration._is_stale(company, today):
+                calibration._calibrate(company, today)
+                cron._commit_progress(1, remaining=remaining())
+        if waiting:
+            # The day's analysis is still running: come back when it should be done.
+            self._trigger_cron(fields.Datetime.now() + timedelta(minutes=self._wait_minutes))
+        cron._commit_progress(remaining=0)
+
+    @api.model
+    def _replay_all_companies(self):
+        """Replay every client of every company now, then calibrate, without committing (install, tests).
+
+        Returns what the replay changed (``ReplayResult``).
+        """
+        today = self.env["reconquete.client"]._today()
+        analysis = self.env["reconquete.analysis"]
+        total = NOTHING
+        for company in self.env["res.company"].sudo().search([]):  # pylint: disable=no-search-all
+            state = self.env["reconquete.replay.state"]._for_company(company)
+            state.write({"requested": False, "next_client_id": 0})
+            with analysis._company_lock(company, wait=True):
+                while True:
+                    total = add_results(total, self._run_batch(company, state, today))
+                    if not state.next_client_id:
+                        break
+            self.env["reconquete.calibration"]._calibrate(company, today)
+        return total
+
+    @api.model
+    def _request_replay(self, companies):
+        """Ask for a replay of these companies: their rules changed, or a manager asked for it.
+
+        A replay under way starts over, so that no company ends with a
+        history replayed half with the old rules.
+        """
+        for company in companies:
+            self.env["reconquete.replay.state"]._for_company(company).write({"requested": True, "next_client_id": 0})
+        self._trigger_cron()
+
+    @api.model
+    def _trigger_cron(self, at=None):
+        cron = self.env.ref("reconquete_client.ir_cron_reconquete_replay", raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger(at)
+
+    # ------------------------------------------------------------------
+    # Batches
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _run_batch(self, company, state, today):
+        """The next batch of the replay under way (starting it if needed); a failure costs this batch only."""
+        if not state.next_client_id:
+            state.write({"requested": False, "retry_on": False, "started_on": today, "next_client_id": 1})
+            # Fresh statistics for the plans of the batches (the files may all be new, at install).
+            self.env.flush_all()
+            self.env.cr.execute(SQL("ANALYZE reconquete_client"))
+        first = state.next_client_id
+        scope = Scope(first, first + self._batch_size - 1, None)
+        try:
+            with self.env.cr.savepoint():
+                result = self._replay_scope(company, state.started_on, scope)
+        except Exception:
+            _logger.exception(
+                "Reconquête: replay of the history of %s failed for clients %s to %s; the replay runs again "
+                "tomorrow, their earlier replayed history stays meanwhile",
+                company.name,
+                scope.first,
+                scope.last,
+            )
+            state.retry_on = state.started_on + timedelta(days=1)
+            result = NOTHING
+        if scope.last < self.env["reconquete.analysis"]._last_partner_id():
+            state.next_client_id = scope.last + 1
+        else:
+            state.write(
+                {
+                    "next_client_id": 0,
+                    "replay_date": state.started_on,
+                    "replayed_lines": self._count(company, "reconquete_stage_history"),
+                    "replayed_wins": self._count(company, "reconquete_reconquest"),
+                }
+            )
+        return result
+
+    @api.model
+    def _count(self, company, table):
+        query = SQL(
+            "SELECT COUNT(*) FROM %s AS line JOIN reconquete_client AS file ON file.id = line.client_id "
+            "WHERE file.company_id = %s AND line.is_replayed",
+            SQL.identifier(table),
+            company.id,
+        )
+        return self.env.execute_query(query)[0][0]
+
+    @api.model
+    def _replay_scope(self, company, today, scope):
+        """Replay the clients of ``company`` in ``scope`` and write what changed."""
+        thresholds = company._reconquete_thresholds()
+        # Raw SQL reads orders, invoices, files and history: pending ORM writes first.
+        self.env.flush_all()
+        # As in the analysis: the planner's estimate would trigger a JIT compilation costing more than the query.
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        # The batch's sorts (a few hundred thousand purchase days) stay in memory instead of spilling to disk.
+        self.env.cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
+        self._load_purchase_days(company, today, scope)
+        self.env.cr.execute(self._segments_query(company, today, scope, thresholds))
+        lines, wins, finals = self._walk(self._fetched_rows(), thresholds)
+        stage_ids = self.env["reconquete.stage"]._ids_by_code()
+        files = self._files_sql(company, scope)
+        lines_deleted, lines_written = self._write_lines(files, lines, thresholds)
+        wins_deleted, wins_written = self._write_wins(files, wins, stage_ids)
+        files_dated = self._date_files(files, finals)
+        self.env["reconquete.stage.history"].invalidate_model()
+        self.env["reconquete.reconquest"].invalidate_model()
+        if files_dated:
+            self.env["reconquete.analysis"]._invalidate_files()
+        return ReplayResult(lines_written, lines_deleted, wins_written, wins_deleted, files_dated)
+
+    # ------------------------------------------------------------------
+    # Reading: the rhythm's segments
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _load_purchase_days(self, company, today, scope):
+        """The batch's purchase days (and credit-note days), into a temporary table read three times."""
+        days = (
+            self.env["reconquete.analysis"]
+            ._source(company)
+            ._reconquete_purchase_days_query(
+                company, scope_sql(scope, SQL("partner.commercial_partner_id")), today, None
+            )
+        )
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS reconquete_replay_day"))
+        self.env.cr.execute(SQL("CREATE TEMPORARY TABLE reconquete_replay_day ON COMMIT DROP AS %s", days))
+        self.env.cr.execute(SQL("CREATE INDEX ON reconquete_replay_day (client_id, day)"))
+        self.env.cr.execute(SQL("ANALYZE reconquete_replay_day"))
+
+    @api.model
+    def _files_sql(self, company, scope):
+        """SQL condition on ``file``: the files of ``company`` in ``scope``."""
+        return SQL("file.company_id = %s AND %s", company.id, scope_sql(scope, SQL("file.partner_id")))
+
+    @api.model
+    def _segments_query(self, company, today, scope, thresholds):
+        """Per client with a file: the days its rhythm changes, and the rhythm from each on.
+
+        Rows (file id, last day replayed, day, purchase days, first purchase,
+        last purchase, mean interval), a client's rows together and by day, exactly the
+        segments ``attrition_rules.rhythm_segments`` lists. A client is
+        replayed from the start of the analysis window before its first
+        logged line to the day before that line (today if none).
+        """
+        window = SQL("%s::interval", f"{thresholds.analysis_months} months")
+        return SQL(
+            """
+            WITH span AS (
+                SELECT file.id AS file_id, file.partner_id AS client_id,
+                       COALESCE(logged.first_date, %(today)s) - 1 AS end_day,
+                       (COALESCE(logged.first_date, %(today)s) - %(window)s)::date AS start_day
+                  FROM reconquete_client AS file
+             LEFT JOIN LATERAL (
+                        SELECT MIN(history.date) AS first_date
+                          FROM reconquete_stage_history AS history
+                         WHERE history.client_id = file.id AND history.is_replayed IS NOT TRUE
+                       ) AS logged ON TRUE
+                 WHERE %(files)s
+            ),
+            bought AS (
+                -- by partner, the order of the temporary table's index: no sort
+                SELECT span.client_id, span.file_id, span.start_day, span.end_day, purchase.day,
+                       ROW_NUMBER() OVER client_days AS ordinal,
+                       LEAD(purchase.day) OVER client_days AS next_day,
+                       %(leaves_on)s AS leaves_on
+                  FROM reconquete_replay_day AS purchase
+                  JOIN span ON span.client_id = purchase.client_id
+                 WHERE purchase.is_purchase AND purchase.day <= span.end_day
+                WINDOW client_days AS (PARTITION BY span.client_id ORDER BY purchase.day)
+            ),
+            event AS (
+                -- a purchase: one more purchase day in the window
+                SELECT client_id, file_id, end_day, day, 1 AS bought, 0 AS gone, NULL::date AS first_left,
+                       day AS first_day, day AS last_day
+                  FROM bought
+                 WHERE day >= start_day
+                UNION ALL
+                -- a purchase leaves the window: the ones before it have left, the next is the window's first
+                SELECT client_id, file_id, end_day, leaves_on, 0, ordinal, next_day, NULL, NULL
+                  FROM bought
+                 WHERE leaves_on > start_day AND leaves_on <= end_day
+                UNION ALL
+                -- the replay's first day, for clients who bought before it: what they had bought by then
+                SELECT client_id, file_id, MIN(end_day), MIN(start_day), COUNT(*),
+                       COALESCE(MAX(ordinal) FILTER (WHERE leaves_on <= start_day), 0),
+                       MAX(next_day) FILTER (WHERE leaves_on <= start_day), MIN(day), MAX(day)
+                  FROM bought
+                 WHERE day < start_day
+              GROUP BY client_id, file_id
+            ),
+            rhythm AS (
+                -- running aggregates only (purchases leave the window in the order they came):
+                -- each row costs the same whatever the client's number of purchases
+                SELECT client_id, file_id, end_day, day,
+                       SUM(bought) OVER until_day - MAX(gone) OVER until_day AS purchase_days,
+                       COALESCE(MAX(first_left) OVER until_day, MIN(first_day) OVER until_day) AS first_in_window,
+                       MIN(first_day) OVER until_day AS first_purchase,
+                       MAX(last_day) OVER until_day AS last_purchase
+                  FROM event
+                WINDOW until_day AS (PARTITION BY client_id ORDER BY day)
+            )
+            SELECT DISTINCT ON (client_id, day)
+                   file_id, end_day, day, purchase_days, first_purchase, last_purchase,
+                   -- the analysis's ROUND(AVG(gap), 1): the gaps add up to last - first
+                   CASE WHEN purchase_days >= 2
+                        THEN ROUND((last_purchase - first_in_window)::numeric / (purchase_days - 1), 1)::float8
+                   END
+              FROM rhythm
+          ORDER BY client_id, day
+            """,
+            today=today,
+            window=window,
+            leaves_on=self._leaves_window_sql(SQL("purchase.day"), thresholds.analysis_months),
+            files=self._files_sql(company, scope),
+        )
+
+    @api.model
+    def _leaves_window_sql(self, day, months):
+        """SQL: the first day ``day`` is out of a window of ``months`` (``attrition_rules.first_day_after``).
+
+        One day after the day plus the months, unless PostgreSQL clamped that
+        to the end of a shorter month: then the first of the next month.
+        """
+        shifted = SQL("(%s + 1 + %s::interval)", day, f"{months} months")
+        return SQL("(%s::date + (EXTRACT(DAY FROM %s) < EXTRACT(DAY FROM %s + 1))::int)", shifted, shifted, day)
+
+    @api.model
+    def _fetched_rows(self):
+        """The rows of the last query, converted to Python a few thousand at a time (memory stays flat)."""
+        while chunk := self.env.cr.fetchmany(self._fetch_size):
+            yield from chunk
+
+    @api.model
+    def _walk(self, rows, thresholds):
+        """Walk each client's segments with the rules: its stage changes, its wins, its final stage.
+
+        ``rows`` come from ``_segments_query``, ordered by file: one client is
+        walked at a time, as they stream. Returns ([(file id, day, from,
+        to)], [(file id, risk day, stage won back from, day won back)],
+        {file id: (final stage, entered on)}).
+        """
+        lines, wins, finals = [], [], {}
+        # itertools' groupby, not odoo.tools': the rows stream, grouped already by the query's order.
+        for file_id, client_rows in itertools.groupby(rows, key=itemgetter(0)):  # pylint: disable=bad-builtin-groupby
+            client_rows = list(client_rows)
+            segments = [
+                (day, Rhythm(count, first, last, mean)) for _file_id, _end, day, count, first, last, mean in client_rows
+            ]
+            changes = attrition_rules.replay_segments(segments, thresholds, client_rows[0][1])
+            if not changes:
+                continue
+            lines.extend((file_id, day, previous, stage) for day, previous, stage in changes)
+            wins.extend((file_id, *win) for win in attrition_rules.replay_wins(changes))
+            last_day, _previous, last_stage = changes[-1]
+            finals[file_id] = (last_stage, last_day)
+        return lines, wins, finals
+
+    # ------------------------------------------------------------------
+    # Writing what changed
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _copy(self, table, columns, rows):
+        """A temporary table ``table`` (``columns``: SQL definitions) filled with ``rows`` through COPY.
+
+        Indexed on its first column, the file id, and analysed: the statements
+        that compare it with the stored lines must not scan it once per file.
+        """
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+        self.env.cr.execute(SQL("CREATE TEMPORARY TABLE %s (%s) ON COMMIT DROP", SQL.identifier(table), SQL(columns)))
+        buffer = io.StringIO("".join("\t".join(map(copy_text, row)) + "\n" for row in rows))
+        self.env.cr.copy_expert(f"COPY {table} FROM STDIN", buffer)  # a constant name, no user input
+        first_column = columns.split(None, 1)[0]
+        self.env.cr.execute(SQL("CREATE INDEX ON %s (%s)", SQL.identifier(table), SQL.identifier(first_column)))
+        self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+    @api.model
+    def _write_lines(self, files, lines, thresholds):
+        """Replace the replayed history of the batch's files by ``lines``, writing only what differs.
+
+        Returns (lines deleted, lines written).
+        """
+        self._copy(
+            "reconquete_replay_change",
+            "client_id int4, date date, stage_from varchar, stage_to varchar",
+            lines,
+        )
+        # The client's salesperson now (the history of assignments is not kept), and its
+        # revenue over the revenue window ending on the day, as the analysis would have stored it.
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS reconquete_replay_line"))
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE TEMPORARY TABLE reconquete_replay_line ON COMMIT DROP AS
+                SELECT change.client_id, change.date, change.stage_from, change.stage_to, file.user_id,
+                       (SELECT ROUND(COALESCE(SUM(purchase.amount), 0)::numeric, 2)
+                          FROM reconquete_replay_day AS purchase
+                         WHERE purchase.client_id = file.partner_id
+                           AND purchase.day <= change.date
+                           AND purchase.day >= (change.date - %s::interval)::date) AS revenue
+                  FROM reconquete_replay_change AS change
+                  JOIN reconquete_client AS file ON file.id = change.client_id
+                """,
+                f"{thresholds.revenue_months} months",
+            )
+        )
+        self.env.cr.execute(SQL("CREATE INDEX ON reconquete_replay_line (client_id)"))
+        self.env.cr.execute(SQL("ANALYZE reconquete_replay_line"))
+        same = SQL(
+            """
+            line.client_id = history.client_id AND line.date = history.date
+            AND line.stage_from IS NOT DISTINCT FROM history.stage_from
+            AND line.stage_to IS NOT DISTINCT FROM history.stage_to
+            AND line.user_id IS NOT DISTINCT FROM history.user_id
+            AND line.revenue IS NOT DISTINCT FROM history.revenue
+            """
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM reconquete_stage_history AS history
+                 USING reconquete_client AS file
+                 WHERE history.client_id = file.id AND %(files)s AND history.is_replayed
+                   AND NOT EXISTS (SELECT 1 FROM reconquete_replay_line AS line WHERE %(same)s)
+                """,
+                files=files,
+                same=same,
+            )
+        )
+        deleted = self.env.cr.rowcount
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO reconquete_stage_history
+                       (client_id, date, stage_from, stage_to, user_id, revenue, is_strategic, is_replayed)
+                SELECT line.client_id, line.date, line.stage_from, line.stage_to, line.user_id, line.revenue,
+                       FALSE, TRUE
+                  FROM reconquete_replay_line AS line
+                 WHERE NOT EXISTS (SELECT 1 FROM reconquete_stage_history AS history
+                                    WHERE history.is_replayed AND %s)
+                """,
+                same,
+            )
+        )
+        return deleted, self.env.cr.rowcount
+
+    @api.model
+    def _write_wins(self, files, wins, stage_ids):
+        """Replace the replayed reconquests of the batch's files by ``wins``; returns (deleted, written)."""
+        self._copy(
+            "reconquete_replay_win",
+            "client_id int4, risk_date date, from_stage_id int4, won_back_date date",
+            [(file_id, risk_day, stage_ids[previous], day) for file_id, risk_day, previous, day in wins],
+        )
+        same = SQL(
+            """
+            win.client_id = reconquest.client_id AND win.risk_date = reconquest.risk_date
+            AND win.won_back_date = reconquest.won_back_date AND win.from_stage_id = reconquest.from_stage_id
+            """
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM reconquete_reconquest AS reconquest
+                 USING reconquete_client AS file
+                 WHERE reconquest.client_id = file.id AND %(files)s AND reconquest.is_replayed
+                   AND NOT EXISTS (SELECT 1 FROM reconquete_replay_win AS win
+                                    WHERE %(same)s AND reconquest.user_id IS NOT DISTINCT FROM file.user_id)
+                """,
+                files=files,
+                same=same,
+            )
+        )
+        deleted = self.env.cr.rowcount
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO reconquete_reconquest
+                       (client_id, partner_id, company_id, user_id, from_stage_id, risk_date, won_back_date,
+                        days_to_win_back, is_replayed, create_uid, create_date, write_uid, write_date)
+                SELECT win.client_id, file.partner_id, file.company_id, file.user_id, win.from_stage_id,
+                       win.risk_date, win.won_back_date, win.won_back_date - win.risk_date, TRUE,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM reconquete_replay_win AS win
+                  JOIN reconquete_client AS file ON file.id = win.client_id
+                 WHERE NOT EXISTS (SELECT 1 FROM reconquete_reconquest AS reconquest
+                                    WHERE reconquest.is_replayed AND %(same)s)
+                """,
+                uid=self.env.uid,
+                same=same,
+            )
+        )
+        return deleted, self.env.cr.rowcount
+
+    @api.model
+    def _date_files(self, files, finals):
+        """*In Stage Since*: the day the replayed history entered the file's stage.
+
+        Only for files whose one logged line is their first classification
+        (the addon's first day knew nothing of the past) in the stage they are
+        still in: the replay continues into it when it ends in the same stage,
+        and the day it entered that stage is the stage's real start. Otherwise
+        the date goes back to that first logged day. An entry left to the
+        managers at install (``unplanned_entry_date``) moves with it.
+        Returns the number of files dated.
+        """
+        self._copy(
+            "reconquete_replay_final",
+            "client_id int4, stage varchar, since date",
+            [(file_id, stage, since) for file_id, (stage, since) in finals.items()],
+        )
+        query = SQL(
+            """
+            SELECT file.id,
+                   CASE WHEN final.stage = stage.code THEN final.since ELSE logged.first_date END
+              FROM reconquete_client AS file
+              JOIN reconquete_stage AS stage ON stage.id = file.stage_id
+              JOIN LATERAL (
+                    -- one logged line: the first classification, into the stage the file is still in
+                    SELECT COUNT(*) AS lines, MIN(history.date) AS first_date,
+                           BOOL_AND(history.stage_from IS NULL AND history.stage_to = stage.code) AS first_look
+                      FROM reconquete_stage_history AS history
+                     WHERE history.client_id = file.id AND history.is_replayed IS NOT TRUE
+                   ) AS logged ON logged.lines = 1 AND logged.first_look
+         LEFT JOIN reconquete_replay_final AS final ON final.client_id = file.id
+             WHERE %s
+               AND file.stage_date IS DISTINCT FROM
+                   CASE WHEN final.stage = stage.code THEN final.since ELSE logged.first_date END
+            """,
+            files,
+        )
+        dates = dict(self.env.execute_query(query))
+        locked = self.env["reconquete.analysis"]._lock_files(list(dates))
+        if not locked:
+            return 0
+        self._copy(
+            "reconquete_replay_dated",
+            "file_id int4, stage_date date",
+            [(file_id, dates[file_id]) for file_id in locked],
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE reconquete_client AS file
+                   SET stage_date = dated.stage_date,
+                       unplanned_entry_date = CASE WHEN file.unplanned_entry_date = file.stage_date
+                                                   THEN dated.stage_date ELSE file.unplanned_entry_date END
+                  FROM reconquete_replay_dated AS dated
+                 WHERE file.id = dated.file_id
+                """
+            )
+        )
+        return self.env.cr.rowcount
