@@ -24,19 +24,42 @@ await page.fill("input[name=password]", "admin");
 await page.click("button[type=submit]");
 await page.waitForURL(/\/odoo/);
 
-// The board, every client (the default "My Clients" filter removed).
+// The board as a manager opens it: every client, the most urgent first in each column.
 await page.goto(`${base}/odoo/reconquete`);
 await page.locator(".o_kanban_record").first().waitFor();
-await page.locator(".o_facet_remove").first().click();
 await page.waitForTimeout(1500);
 await page.screenshot({ path: `${out}reconquete_kanban.png` });
 
-// A strategic client slipping away: its Reconquête tab and its activities.
-await page.setViewportSize({ width: 1500, height: 1250 });
+// A strategic client slipping away: its reconquest, status bar and buttons in the header.
+await page.setViewportSize({ width: 1500, height: 1100 });
 await page.locator(".o_kanban_record", { hasText: "Hôtel des Alpes" }).click();
-await page.locator(".o_notebook .nav-link[name='reconquete']").click();
+await page.locator(".o_statusbar_status").waitFor();
 await page.waitForTimeout(1500);
-await page.screenshot({ path: `${out}reconquete_partner_tab.png` });
+await page.screenshot({ path: `${out}reconquete_client_form.png` });
+
+// The day's reconquest activities, in the activity view.
+await page.setViewportSize({ width: 1500, height: 700 });
+await page.goBack();
+await page.locator(".o_switch_view.o_activity").click();
+await page.locator(".o_activity_view").waitFor();
+await page.waitForTimeout(1500);
+await page.screenshot({ path: `${out}reconquete_activities.png` });
+
+// The bathtub: clients gained, won back and lost per month, and the net change, from day one.
+await page.setViewportSize({ width: 1600, height: 900 });
+await page.goto(`${base}/odoo/action-reconquete_client.reconquete_flow_action`);
+await page.locator(".o_graph_renderer canvas").waitFor();
+await page.waitForTimeout(2000);
+await page.screenshot({ path: `${out}reconquete_bathtub.png` });
+
+// Settings > Reconquête: the replayed history and the calibration of the alert threshold.
+await page.setViewportSize({ width: 1400, height: 1100 });
+await page.goto(`${base}/odoo/action-reconquete_client.reconquete_config_settings_action`);
+const calibration = page.locator("#reconquete_calibration").locator("xpath=..");
+await calibration.waitFor();
+await calibration.scrollIntoViewIfNeeded();
+await page.waitForTimeout(1500);
+await calibration.screenshot({ path: `${out}reconquete_calibration.png` });
 
 await browser.close();
 console.log(`screenshots written to ${out}`);
