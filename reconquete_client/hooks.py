@@ -6,14 +6,11 @@ from odoo.tools import SQL
 
 
 def post_init_hook(env):
-    """Fill every client's file at once, in SQL batches, and its history over the analysis window."""
+    """Fill every client's file at once, in SQL batches; ask for its history over the analysis window."""
     # Files are filled here in SQL batches, not by stored computes: a first
     # install on years of orders stays a few SQL passes.
-    env["reconquete.analysis"]._analyse_all_companies()
-    # Day one shows the last two years: the stage history replayed from the
-    # purchases up to yesterday, the stages dated from it, the alert calibrated.
-    # Before the entries are left to the managers below, which reads their dates.
-    env["reconquete.replay"]._replay_all_companies()
+    # The files created now are born with their stage entry left to the managers (below).
+    env["reconquete.analysis"].with_context(reconquete_installing=True)._analyse_all_companies()
     # Clients already slipping away at install are the managers' call (action
     # "Schedule Reconquest"), not thousands of activities overnight: only
     # stages entered from now on get their activities by themselves.
@@ -23,9 +20,17 @@ def post_init_hook(env):
         env.ref(f"reconquete_client.demo_client_{code}", raise_if_not_found=False) for code in ("at_risk", "lost")
     ]
     demo_client_ids = [client.id for client in demo_clients if client]
+    replay = env["reconquete.replay"]
     if demo_client_ids:
-        # With demo data, show the reconquest of the demo clients as the job would.
+        # With demo data, show the reconquest of the demo clients as the job would,
+        # and the replayed history and calibration on the first open.
         scheduler._schedule_manually(env["reconquete.client"].search([("partner_id", "in", demo_client_ids)]))
+        replay._replay_all_companies()
+    else:
+        # Day one shows the last two years: the replay of the history runs right
+        # after the install through its scheduled action, which commits batch
+        # after batch (years of orders are millions of stage changes).
+        replay._request_replay(env["res.company"].search([]))  # pylint: disable=no-search-all
 
 
 def uninstall_hook(env):

@@ -731,8 +731,9 @@ class ReconqueteAnalysis(models.AbstractModel):
             """
             INSERT INTO reconquete_client
                    (partner_id, company_id, user_id, strategic_override, excluded, %(columns)s,
-                    create_uid, create_date, write_uid, write_date)
+                    unplanned_entry_date, create_uid, create_date, write_uid, write_date)
             SELECT batch.partner_id, %(company_id)s, partner.user_id, 'auto', FALSE, %(batch_columns)s,
+                   CASE WHEN %(installing)s THEN batch.stage_date END,
                    %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
               FROM reconquete_batch AS batch
               JOIN res_partner AS partner ON partner.id = batch.partner_id
@@ -743,6 +744,9 @@ class ReconqueteAnalysis(models.AbstractModel):
             columns=columns,
             batch_columns=SQL(", ").join(SQL("batch.%s", SQL.identifier(name)) for name in FIGURE_NAMES),
             company_id=company.id,
+            # At install, the stage each client is in is the managers' call
+            # (``_leave_install_entries_to_managers``): said at once, not by a second write of every row.
+            installing=bool(self.env.context.get("reconquete_installing")),
             uid=self.env.uid,
         )
         return dict(self.env.execute_query(query))

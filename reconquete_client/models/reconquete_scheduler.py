@@ -504,5 +504,10 @@ class ReconqueteScheduler(models.AbstractModel):
     def _leave_install_entries_to_managers(self):
         """At install: the stages clients are in now get no automatic activity (the managers' call)."""
         self.env.flush_all()
-        self.env.cr.execute(SQL("UPDATE reconquete_client SET unplanned_entry_date = stage_date"))
+        self.env.cr.execute(
+            SQL(
+                "UPDATE reconquete_client SET unplanned_entry_date = stage_date "
+                "WHERE unplanned_entry_date IS DISTINCT FROM stage_date"
+            )
+        )
         self.env["reconquete.client"].invalidate_model(["unplanned_entry_date"])
