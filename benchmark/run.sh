@@ -16,6 +16,7 @@
 #   NAIVE_CLIENTS   clients measured by the naive ORM loop (default 1000)
 #   DAILY_SHARE     share of clients with a new purchase in the daily run (default 0.01)
 #   ACTIVITIES_K    clients entering "To Win Back" for the activity step (default 1000)
+#   REPLAY_CHECK_CLIENTS  clients whose replayed history is checked day by day (default 1000)
 #   ADDON_REV       measure the addon as committed at this git revision (e.g. HEAD);
 #                   default: the working tree as it is when the run starts
 #   RESULTS_NAME    name of the results file (default: <size>, giving results/<size>.md)
@@ -195,6 +196,16 @@ odoo_step "$run_db" steps analyse "$results" full
 
 phase "Re-run the same day, nothing changed"
 odoo_step "$run_db" steps analyse "$results" rerun
+
+phase "Replay of the stage history over the analysis window, then the same replay again"
+odoo_step "$run_db" steps replay "$results" replay
+odoo_step "$run_db" steps replay "$results" replay_rerun
+
+phase "Calibration of the alert threshold (every candidate factor, every company)"
+odoo_step "$run_db" steps calibration "$results"
+
+phase "Replayed history of ${REPLAY_CHECK_CLIENTS:-1000} clients against the naive day-by-day replay"
+odoo_step "$run_db" steps replay-check "$results" "${REPLAY_CHECK_CLIENTS:-1000}"
 
 phase "Diagnostic: the addon's aggregation query, batched vs in one query (read only)"
 odoo_step "$run_db" steps batch-probe "$results"

@@ -16,6 +16,10 @@ Steps:
   prepare-daily    a new purchase today for 1% of the clients that buy
   floor LABEL      the raw single SQL pass (no Python, no write), compared with what is stored
   naive N          per-client ORM loop on N clients, compared with what is stored
+  replay LABEL     the replay of every company's history (``_run_batch`` until done): ``replay`` after
+                   its earlier lines are deleted, ``replay_rerun`` again (it must write nothing)
+  calibration      the calibration of every company (the candidate factors), read and stored
+  replay-check N   the replayed history of N clients against ``attrition_rules.replay_naive``, day by day
   activities K     activity creation for K clients entering "To Win Back", then a second run
   board            the kanban's calls as the administrator: columns, progress bars, first cards
   invoice-source   company B counts invoices (also run on the 19.0.1 release before its upgrade)
@@ -238,19 +242,29 @@ def step_invoice_source(env, args):
 
 
 def step_prepare_full(env, args):
-    """Company B counts invoices; every file is deleted and the analysis starts over as on a first install."""
+    """Company B counts invoices; every file's figures are emptied: the full pass rewrites them all.
+
+    The files, with their unanswered solicitations (counted incrementally by the
+    nightly passes), stay, as after a change of the rules; the stage history goes,
+    so that every stage is entered again.
+    """
     step_invoice_source(env, args)
-    # The stage history and reconquests cascade; the install planned no activity.
-    env.cr.execute("DELETE FROM reconquete_client")
-    deleted = env.cr.rowcount
-    # Never analysed: the full pass also counts the unanswered solicitations.
-    for company in env["res.company"].search([]):  # pylint: disable=no-search-all
-        env["reconquete.analysis.state"]._for_company(company).write(
-            {"analysis_date": False, "full_analysis_date": False, "next_client_id": 0}
+    from odoo.addons.reconquete_client.models.reconquete_analysis import FIGURE_NAMES
+
+    emptied = [name for name in FIGURE_NAMES if name != "unanswered_count"]
+    env.cr.execute(
+        SQL(
+            "UPDATE reconquete_client SET %s",
+            SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in emptied),
         )
+    )
+    cleared = env.cr.rowcount
+    env.cr.execute("DELETE FROM reconquete_stage_history")
+    for company in env["res.company"].search([]):  # pylint: disable=no-search-all
+        env["reconquete.analysis"]._restart_analysis(company)
     env.cr.commit()
     env.invalidate_all()
-    save(args.results, "prepare_full", {"deleted_files": deleted, "company_b_source": "invoice"})
+    save(args.results, "prepare_full", {"emptied_files": cleared, "company_b_source": "invoice"})
 
 
 def stages_entered(env, last_history_id):
@@ -348,11 +362,10 @@ def step_cron(env, args):
 def step_batch_probe(env, args):
     """Diagnostic: the addon's aggregation query per batch of ids vs one query for all clients.
 
-    Read only (nothing is written): ``_fetch_figures`` over the batches that
-    ``_analyse_all_companies`` walks, then the same query with no id filter,
-    both counting the unanswered solicitations (as a first full pass and every
-    nightly re-read do). Tells what the batching by partner id costs on top of
-    the query itself.
+    Read only (nothing is written): the figures query (``_figures_query``) over
+    the batches that ``_analyse_all_companies`` walks, then the same query with no
+    id filter, without counting solicitations (as a full pass). Tells what the
+    batching by partner id costs on top of the query itself.
     """
     analysis = env["reconquete.analysis"]
     today = fields.Date.today()
@@ -363,7 +376,11 @@ def step_batch_probe(env, args):
 
         def fetch(scope, company=company):
             env.flush_all()
-            return len(analysis._fetch_figures(company, today, scope, count_solicitations=True))
+            ctes, client_select = analysis._figures_query(company, today, scope, False)
+            env.cr.execute(SQL("SET LOCAL jit = off"))
+            env.cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
+            env.cr.execute(SQL("WITH %s, client AS (%s) SELECT COUNT(*) FROM client", ctes, client_select))
+            return env.cr.fetchone()[0]
 
         def batched(fetch=fetch):
             rows = sum(fetch(_scope(first, first + batch - 1)) for first in range(1, last_id + 1, batch))
@@ -483,7 +500,25 @@ def naive_figures(env, client, company, today):
     purchase source; amounts in company currency.
     """
     analysis_start, revenue_start = windows(company, today)
-    days = {}  # day: [amount, is purchase]
+    days = naive_days(env, client, company, today)
+    purchase_days = sorted(day for day, (_amount, is_purchase) in days.items() if is_purchase)
+    if not purchase_days:
+        return None
+    gaps = [(day - previous).days for previous, day in itertools.pairwise(purchase_days) if previous >= analysis_start]
+    revenue = sum((amount for day, (amount, _p) in days.items() if day >= revenue_start), Decimal(0))
+    return {
+        "purchase_days": sum(1 for day in purchase_days if day >= analysis_start),
+        "first_purchase": purchase_days[0],
+        "last_purchase": purchase_days[-1],
+        "mean_interval": _round(Decimal(sum(gaps)) / len(gaps), "0.1") if gaps else None,
+        "median_interval": _round(Decimal(str(statistics.median(gaps))), "0.1") if gaps else None,
+        "revenue": _round(revenue, "0.01"),
+    }
+
+
+def naive_days(env, client, company, today):
+    """{day: [amount in company currency, is a purchase day]} of one client, through the ORM."""
+    days = {}
     if company.reconquete_purchase_source == "sale":
         orders = env["sale.order"].search(
             [
@@ -511,19 +546,7 @@ def naive_figures(env, client, company, today):
             day = days.setdefault(move.invoice_date, [Decimal(0), False])
             day[0] += Decimal(str(move.amount_untaxed_signed))
             day[1] = day[1] or (move.move_type == "out_invoice" and move.payment_state != "reversed")
-    purchase_days = sorted(day for day, (_amount, is_purchase) in days.items() if is_purchase)
-    if not purchase_days:
-        return None
-    gaps = [(day - previous).days for previous, day in itertools.pairwise(purchase_days) if previous >= analysis_start]
-    revenue = sum((amount for day, (amount, _p) in days.items() if day >= revenue_start), Decimal(0))
-    return {
-        "purchase_days": sum(1 for day in purchase_days if day >= analysis_start),
-        "first_purchase": purchase_days[0],
-        "last_purchase": purchase_days[-1],
-        "mean_interval": _round(Decimal(sum(gaps)) / len(gaps), "0.1") if gaps else None,
-        "median_interval": _round(Decimal(str(statistics.median(gaps))), "0.1") if gaps else None,
-        "revenue": _round(revenue, "0.01"),
-    }
+    return days
 
 
 def _round(value, quantum):
@@ -560,6 +583,127 @@ def step_naive(env, args):
     figures["rows_written"] = 0
     figures["correctness"] = compare(computed, stored_figures(env), keys=keys)
     save(args.results, "naive", figures)
+
+
+def step_replay(env, args):
+    """The replay of every company's history, batch after batch, one commit per batch (as its scheduled action).
+
+    ``replay``: the replayed lines and reconquests are deleted first, so that
+    everything is written again, as at install. ``replay_rerun``: the same
+    replay again, which must write nothing. The calibration is measured apart.
+    """
+    replay = env["reconquete.replay"]
+    today = env["reconquete.client"]._today()
+    deleted = {}
+    if args.label == "replay":
+        for table in ("reconquete_stage_history", "reconquete_reconquest"):
+            env.cr.execute(SQL("DELETE FROM %s WHERE is_replayed", SQL.identifier(table)))
+            deleted[table] = env.cr.rowcount
+        env.cr.commit()
+    companies = env["res.company"].search([])  # pylint: disable=no-search-all
+
+    def work():
+        total = None
+        batches = 0
+        for company in companies:
+            state = env["reconquete.replay.state"]._for_company(company)
+            state.write({"requested": False, "next_client_id": 0})
+            while True:
+                result = replay._run_batch(company, state, today)
+                env.cr.commit()
+                batches += 1
+                total = result if total is None else type(result)(*(a + b for a, b in zip(total, result, strict=True)))
+                if not state.next_client_id:
+                    break
+        return {**total._asdict(), "batches": batches}
+
+    figures = measure(env, work)
+    figures["rows_written"] = figures["lines_written"] + figures["wins_written"] + figures["files_dated"]
+    figures["deleted_before"] = deleted
+    env.cr.execute("SELECT COUNT(*) FROM reconquete_stage_history WHERE is_replayed")
+    figures["replayed_lines"] = env.cr.fetchone()[0]
+    env.cr.execute("SELECT COUNT(*) FROM reconquete_reconquest WHERE is_replayed")
+    figures["replayed_wins"] = env.cr.fetchone()[0]
+    save(args.results, args.label, figures)
+
+
+def step_calibration(env, args):
+    """The calibration of every company: each candidate factor measured on the purchase gaps, then stored."""
+    calibration = env["reconquete.calibration"]
+    today = env["reconquete.client"]._today()
+    companies = env["res.company"].search([])  # pylint: disable=no-search-all
+
+    def work():
+        rows = []
+        for company in companies:
+            rows += calibration._calibrate(company, today).read(["factor", "alerts", "false_alarms", "lost"])
+            env.cr.commit()
+        return {"factors_per_company": len(calibration._candidate_factors(companies[0])), "figures": rows}
+
+    figures = measure(env, work)
+    figures["rows_written"] = len(figures["figures"])
+    save(args.results, "calibration", figures)
+
+
+def step_replay_check(env, args):
+    """The replayed history of N clients (every company) against ``attrition_rules.replay_naive``.
+
+    The naive replay reads each client's purchases through the ORM and
+    classifies it on every day of the analysis window, one day after the
+    other, with only the purchases made by that day: it shares the rules with
+    the addon, none of its SQL. Lines compared: (day, from stage, to stage),
+    for the days before the client's first logged line.
+    """
+    from odoo.addons.reconquete_client import attrition_rules
+
+    today = env["reconquete.client"]._today()
+    env.cr.execute("SELECT client_id FROM bench_client ORDER BY client_id")
+    all_clients = [client_id for (client_id,) in env.cr.fetchall()]
+    step = max(1, len(all_clients) // int(args.clients))
+    subset = all_clients[::step][: int(args.clients)]
+    companies = env["res.company"].search([])  # pylint: disable=no-search-all
+    compared = mismatches = lines = 0
+    examples = []
+    started = time.perf_counter()
+    for company in companies:
+        thresholds = company._reconquete_thresholds()
+        start = attrition_rules.months_before(today, thresholds.analysis_months)
+        env.cr.execute(
+            """SELECT file.partner_id, line.date, line.stage_from, line.stage_to, line.is_replayed
+                 FROM reconquete_stage_history AS line
+                 JOIN reconquete_client AS file ON file.id = line.client_id
+                WHERE file.company_id = %s AND file.partner_id = ANY(%s)
+             ORDER BY line.date, line.id""",
+            [company.id, subset],
+        )
+        replayed, first_logged = {}, {}
+        for partner_id, day, stage_from, stage_to, is_replayed in env.cr.fetchall():
+            if is_replayed:
+                replayed.setdefault(partner_id, []).append((day, stage_from or None, stage_to))
+            else:
+                first_logged.setdefault(partner_id, day)
+        for client in env["res.partner"].browse(subset):
+            days = naive_days(env, client, company, today)
+            purchase_days = [day for day, (_amount, is_purchase) in days.items() if is_purchase]
+            # The replay stops the day before the client's first logged line.
+            end = first_logged.get(client.id, today) - timedelta(days=1)
+            expected = attrition_rules.replay_naive(purchase_days, thresholds, start, end) if purchase_days else []
+            got = replayed.get(client.id, [])
+            compared += 1
+            lines += len(expected)
+            if got != expected:
+                mismatches += 1
+                if len(examples) < MISMATCH_EXAMPLES:
+                    examples.append({"company": company.name, "client": client.id, "expected": expected, "got": got})
+    figures = {
+        "clients_measured": len(subset),
+        "client_companies_compared": compared,
+        "lines_compared": lines,
+        "mismatches": mismatches,
+        "examples": examples,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    save(args.results, "replay_check", figures)
 
 
 def step_activities(env, args):
@@ -809,7 +953,7 @@ def render(size, data):
     )
     full = data.get("full", {})
     row(
-        "full recompute `_analyse_all_companies()` (files deleted first)",
+        "full recompute `_analyse_all_companies()` (every figure emptied first)",
         "full",
         f"batches per company: {full.get('batches_per_company')} "
         f"({_fmt_int(full.get('batch_size'))} partner ids each); "
@@ -869,13 +1013,29 @@ def render(size, data):
             continue
         batched, whole = result["batched"], result["one_query"]
         lines.append(
-            f"| diagnostic, {company}: the addon's aggregation query `_fetch_figures` over its "
+            f"| diagnostic, {company}: the addon's figures query `_figures_query` over its "
             f"{_batches(batched['batches'])} (read only) | {_fmt_seconds(batched['seconds'])} "
             f"| {_fmt_int(batched['statements'])} | 0 | {batched['peak_rss_mib']:,.0f} MiB "
             f"| the same query once for all clients: {_fmt_seconds(whole['seconds'])}, "
             f"{_fmt_int(whole['statements'])} statements, peak {whole['peak_rss_mib']:,.0f} MiB; "
             f"{_fmt_int(batched['rows'])} clients both ways |"
         )
+    replay = data.get("replay", {})
+    full_seconds = full.get("seconds")
+    row(
+        "replay of the stage history over the analysis window (every company, batches committed)",
+        "replay",
+        f"{_fmt_int(replay.get('batches'))} batches; {_fmt_int(replay.get('lines_written'))} lines and "
+        f"{_fmt_int(replay.get('wins_written'))} reconquests written, {_fmt_int(replay.get('files_dated'))} "
+        f"files dated; {_ratio(replay.get('seconds'), full_seconds)} the full recompute (target: 2x at most)",
+    )
+    row("replay again, nothing changed", "replay_rerun", "must write 0 rows")
+    calibration = data.get("calibration", {})
+    row(
+        f"calibration of {calibration.get('factors_per_company')} candidate factors (every company)",
+        "calibration",
+        f"{_ratio(calibration.get('seconds'), replay.get('seconds'))} the replay (target: 2x at most)",
+    )
     activities = data.get("activities", {})
     row(
         f'activity creation for {_fmt_int(activities.get("k"))} clients entering "To Win Back"',
@@ -943,10 +1103,19 @@ def render(size, data):
         count = check["mismatching_pairs"]
         detail = "0" if not count else f"{count} pairs; by figure: {check['mismatches_by_figure']}"
         lines.append(f"| {label} | {_fmt_int(check['compared'])} | {detail} |")
+    check = data.get("replay_check")
+    if check:
+        lines.append(
+            f"| replayed history vs the naive day-by-day replay (`attrition_rules.replay_naive` over ORM reads), "
+            f"{_fmt_int(check['clients_measured'])} clients, {_fmt_int(check['lines_compared'])} stage changes "
+            f"| {_fmt_int(check['client_companies_compared'])} | {_fmt_int(check['mismatches'])} |"
+        )
+    else:
+        lines.append("| replayed history vs the naive day-by-day replay | not run | |")
     examples = [
         ex
-        for key in ("floor", "naive", "floor_after_daily")
-        for ex in data.get(key, {}).get("correctness", {}).get("examples", [])
+        for key in ("floor", "naive", "floor_after_daily", "replay_check")
+        for ex in data.get(key, {}).get("correctness", data.get(key, {})).get("examples", [])
     ]
     if examples:
         lines += ["", "First mismatches:", ""] + [f"- `{json.dumps(ex, default=str)}`" for ex in examples[:10]]
@@ -969,8 +1138,21 @@ def render(size, data):
         "- Upgrade: the 19.0.1 release installed on a copy of the history (company B then switched to "
         "invoices), then `odoo -u reconquete_client` with the measured code: its migration moves the "
         "figures, history and bookkeeping to the new tables and classifies every file from the stored figures.",
+        "- Replay: run after the full recompute (which logged today's stages), so it replays every client from "
+        "the start of the analysis window to yesterday. The install hook only asks for it (its scheduled action "
+        "runs it right after): the install lines do not include it.",
+        "- Replay check: the naive replay classifies each client on every day of the window with "
+        "`attrition_rules.classify` and only the purchases made by that day (read through the ORM); it shares "
+        "the rules with the addon, none of its SQL.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _ratio(seconds, reference):
+    """'1.4x' of ``seconds`` against ``reference``, or 'n/a'."""
+    if not seconds or not reference:
+        return "n/a"
+    return f"{seconds / reference:.1f}x"
 
 
 def _template_ids(env):
@@ -979,7 +1161,7 @@ def _template_ids(env):
 
 
 def _scope(first, last):
-    """The addon's range of partner ids for ``_fetch_figures``."""
+    """The addon's range of partner ids for ``_figures_query``."""
     # Imported late: the first steps run without the addon, the upgrade's first ones with its 19.0.1 release.
     from odoo.addons.reconquete_client.models.reconquete_analysis import Scope
 
@@ -996,6 +1178,9 @@ STEPS = {
     "prepare-daily": (step_prepare_daily, ["share"]),
     "floor": (step_floor, ["label"]),
     "naive": (step_naive, ["clients"]),
+    "replay": (step_replay, ["label"]),
+    "calibration": (step_calibration, []),
+    "replay-check": (step_replay_check, ["clients"]),
     "activities": (step_activities, ["k"]),
     "board": (step_board, []),
     "invoice-source": (step_invoice_source, []),
