@@ -39,9 +39,10 @@ await page.screenshot({ path: `${out}reconquete_client_form.png` });
 
 // The day's reconquest activities, in the activity view.
 await page.setViewportSize({ width: 1500, height: 700 });
-await page.goBack();
+await page.goto(`${base}/odoo/reconquete`);
+await page.locator(".o_kanban_record").first().waitFor();
 await page.locator(".o_switch_view.o_activity").click();
-await page.locator(".o_activity_view").waitFor();
+await page.locator(".o_activity_view_table").waitFor();
 await page.waitForTimeout(1500);
 await page.screenshot({ path: `${out}reconquete_activities.png` });
 
