@@ -38,8 +38,11 @@ def make_fake_odoo(root):
 
 
 def run_script(home, *arguments, source=None, env=None):
-    environment = dict(os.environ, **(env or {}))
-    environment.pop("ODOO_HOME", None)
+    environment = dict(os.environ)
+    # The run's own choices (CI may ask for the private server) must not leak into a test's.
+    for name in ("ODOO_HOME", "RECONQUETE_PG"):
+        environment.pop(name, None)
+    environment.update(env or {})
     if source is not None:
         environment["ODOO_SOURCE"] = str(source)
     return subprocess.run(
