@@ -7,15 +7,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 # shellcheck source=tools/odoo_env.sh
 source tools/odoo_env.sh
-work=$(mktemp -d -t reconquete_uninstall_XXXX)
-db="reconquete_uninstall_$$"
-cleanup() {
-    "${ODOO_CMD[@]}" db $(odoo_env_db_options) drop "$db" >/dev/null 2>&1 || true
-    odoo_env_cleanup >/dev/null
-}
-trap cleanup EXIT
-odoo_env_odoo >/dev/null
-odoo_env_postgres >/dev/null
+odoo_env_check_database reconquete_uninstall  # sets $work and $db, cleaned up on exit
 
 odoo() { # odoo [shell] ARGS...: Odoo on the check's database, log in $work/odoo.log
     local command=()

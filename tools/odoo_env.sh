@@ -9,6 +9,8 @@
 #   odoo_env_db_options prints the database options of both, for `odoo db`.
 #   odoo_env_cleanup    stops the private PostgreSQL if this script started it; call it
 #                       from the caller's EXIT trap.
+#   odoo_env_check_database PREFIX  both of the above for a lifecycle check: sets $work
+#                       and $db, dropped (and the private server stopped) on exit.
 #
 # Both print one line saying what is used. Errors stop the caller (exit 1).
 
@@ -90,4 +92,21 @@ odoo_env_cleanup() {
         ODOO_ENV_PG_STARTED=0
         echo "PostgreSQL: private server stopped"
     fi
+}
+
+# For the lifecycle checks (tools/check_*.sh): Odoo and PostgreSQL found or
+# started, a scratch directory $work and a database $db named after PREFIX, the
+# database dropped and a private server stopped when the script exits.
+odoo_env_check_database() { # odoo_env_check_database PREFIX
+    work=$(mktemp -d -t "$1_XXXX")
+    db="$1_$$"
+    trap 'odoo_env_drop_check_database' EXIT
+    odoo_env_odoo >/dev/null
+    odoo_env_postgres >/dev/null
+}
+
+odoo_env_drop_check_database() {
+    # shellcheck disable=SC2046  # one option per word
+    "${ODOO_CMD[@]}" db $(odoo_env_db_options) drop "$db" >/dev/null 2>&1 || true
+    odoo_env_cleanup >/dev/null
 }
