@@ -554,9 +554,13 @@ class ReconqueteAnalysis(models.AbstractModel):
             """
             purchase_day AS (%(purchase_days)s),
             purchase_gap AS (
-                -- gaps between consecutive purchase days; credit-note days stay apart
+                -- each day with the purchase day before it (a client's days are unique). Not a LAG
+                -- partitioned by is_purchase: this window keeps the order the days were grouped in,
+                -- where that one sorted them again (1 s of a 7.6 s full pass at size S, see benchmark/)
                 SELECT client_id, day, amount, is_purchase,
-                       LAG(day) OVER (PARTITION BY client_id, is_purchase ORDER BY day) AS previous_day
+                       MAX(day) FILTER (WHERE is_purchase)
+                           OVER (PARTITION BY client_id ORDER BY day
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_day
                   FROM purchase_day
             ),
             figures AS (

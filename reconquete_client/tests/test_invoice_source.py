@@ -31,6 +31,16 @@ class TestInvoiceSource(ReconqueteCase):
         self.assertEqual(client.reconquete_purchase_days, 2, "a credit note is no purchase")
         self.assertEqual(client.reconquete_last_purchase_date, TODAY - timedelta(days=30))
 
+    def test_a_credit_note_between_purchases_does_not_split_their_interval(self):
+        client = self._create_client("Refunded in between")
+        self._invoice(client, 90, 1000.0)
+        self._invoice(client, 60, 200.0, move_type="out_refund")
+        self._invoice(client, 30, 1000.0)
+        self._analyse()
+        self.assertEqual(client.reconquete_purchase_days, 2)
+        self.assertEqual(client.reconquete_mean_interval, 60.0, "the gap runs from purchase to purchase")
+        self.assertEqual(client.reconquete_median_interval, 60.0)
+
     def test_fully_reversed_invoice_is_no_purchase(self):
         client = self._create_client("Changed its mind")
         self._invoice(client, 90, 500.0)
