@@ -294,6 +294,15 @@ class ReconqueteClient(models.Model):
     # Actions: the only ways users change a file
     # ------------------------------------------------------------------
 
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        """Whoever may read the file may add its followers.
+
+        Planning an activity for a colleague makes them follow the file, which
+        mail allows only with write access, and only the analysis writes files.
+        """
+        self.check_access("read")
+        return super(ReconqueteClient, self.sudo()).message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
+
     def _check_reconquete_user(self, manager=False):
         """The user works on these files: Reconquête group, and read access to each."""
         group = "reconquete_client.group_reconquete_manager" if manager else "reconquete_client.group_reconquete_user"

@@ -34,6 +34,21 @@ class TestReconquestActivities(ReconqueteCase):
         self._create_orders(client, [60, 90, 120, 150], amount=300.0)
         return client
 
+    def _plan_by_hand(self, file, author, assignee):
+        """A Reconquest Call planned from the file's chatter, as the activity dialog does."""
+        return (
+            self.env["mail.activity"]
+            .with_user(author)
+            .create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("reconquete.client"),
+                    "res_id": file.id,
+                    "activity_type_id": self.call_type.id,
+                    "user_id": assignee.id,
+                }
+            )
+        )
+
     def _activities(self, client, company=None):
         file = self._file(client, company)
         return self.env["mail.activity"].search([("res_model", "=", "reconquete.client"), ("res_id", "in", file.ids)])
@@ -123,6 +138,21 @@ class TestReconquestActivities(ReconqueteCase):
         activity = self._activities(client)
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             activity.copy()
+
+    def test_a_manager_plans_a_call_for_the_salesperson_from_the_file(self):
+        client = self._create_client("Regular", user_id=self.salesman.id)
+        self._create_orders(client, [5, 35, 65])
+        self._analyse()
+        file = self._file(client)
+
+        activity = self._plan_by_hand(file, self.sales_manager, self.salesman)
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertIn(self.salesman.partner_id, file.message_partner_ids, "the salesperson follows the file")
+        other = self._create_client("Someone else's", user_id=self.sales_manager.id)
+        self._create_orders(other, [5, 35, 65])
+        self._analyse()
+        with self.assertRaises(AccessError):
+            self._plan_by_hand(self._file(other), self.salesman, self.salesman)
 
     def test_snoozed_client_waits_and_excluded_client_gets_nothing(self):
         snoozed = self._slipping_client("Orders in Q3")
