@@ -45,7 +45,14 @@ class ReconqueteScheduler(models.AbstractModel):
 
     @api.model
     def _pending_files(self, company, today, files=None, exclude=()):
-        """The next files of ``company`` whose stage asks for an activity they do not have."""
+        """The next files of ``company`` whose stage asks for an activity they do not have.
+
+        A file has it when one of that type is open, whenever it was planned (a
+        salesperson may plan the call before the client slips), or was planned
+        since the file entered its stage (done since). The open one must count:
+        the scheduler plans no second one, and a file it cannot serve that stayed
+        pending would be taken again and again.
+        """
         self.env.flush_all()
         query = SQL(
             """
@@ -60,7 +67,7 @@ class ReconqueteScheduler(models.AbstractModel):
                                 WHERE activity.res_model = 'reconquete.client'
                                   AND activity.res_id = file.id
                                   AND activity.activity_type_id = stage.activity_type_id
-                                  AND activity.create_date >= file.stage_date)
+                                  AND (activity.active OR activity.create_date >= file.stage_date))
                AND file.id <> ALL(%(exclude)s)
                AND (%(file_ids)s::int[] IS NULL OR file.id = ANY(%(file_ids)s::int[]))
           ORDER BY file.id

@@ -139,6 +139,24 @@ class TestReconquestActivities(ReconqueteCase):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             activity.copy()
 
+    def test_a_call_planned_before_the_client_slipped_serves_its_stage(self):
+        """The salesperson planned the call while the client was only To Watch: the job plans no other."""
+        client = self._slipping_client()
+        self._analyse()
+        file = self._file(client)
+        planned = self._plan_by_hand(file, self.salesman, self.salesman)
+        # Planned before the client entered To Win Back (or by a server whose clock is ahead of the database's).
+        self.env.cr.execute(
+            "UPDATE mail_activity SET create_date = %s WHERE id = %s",
+            (file.stage_date - timedelta(days=20), planned.id),
+        )
+        planned.invalidate_recordset(["create_date"])
+
+        # The job's loop takes files until none is pending: one it cannot plan must not stay pending.
+        self.assertNotIn(file, self.env["reconquete.scheduler"]._pending_files(self.company, TODAY))
+        self._run_scheduled_action()
+        self.assertEqual(self._activities(client), planned)
+
     def test_a_manager_plans_a_call_for_the_salesperson_from_the_file(self):
         client = self._create_client("Regular", user_id=self.salesman.id)
         self._create_orders(client, [5, 35, 65])
