@@ -171,6 +171,8 @@ class TestReconquestActivities(ReconqueteCase):
         self._analyse()
         with self.assertRaises(AccessError):
             self._plan_by_hand(self._file(other), self.salesman, self.salesman)
+        with self.assertRaises(AccessError):
+            self._file(other).with_user(self.salesman).message_subscribe(partner_ids=self.salesman.partner_id.ids)
 
     def test_snoozed_client_waits_and_excluded_client_gets_nothing(self):
         snoozed = self._slipping_client("Orders in Q3")
