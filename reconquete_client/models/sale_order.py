@@ -66,7 +66,8 @@ class SaleOrder(models.Model):
             """
             SELECT partner.commercial_partner_id AS client_id,
                    sale.date_order::date AS day,
-                   SUM(sale.amount_untaxed::float8 / COALESCE(NULLIF(sale.currency_rate, 0), rate.rate, 1)::float8) AS amount,
+                   SUM(sale.amount_untaxed::float8
+                       / COALESCE(NULLIF(sale.currency_rate, 0), rate.rate, 1)::float8) AS amount,
                    TRUE AS is_purchase
               FROM sale_order AS sale
               JOIN res_partner AS partner ON partner.id = sale.partner_id
