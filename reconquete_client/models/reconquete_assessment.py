@@ -75,6 +75,15 @@ class ReconqueteAssessment(models.AbstractModel):
                          WHERE stage_code.code = %(won_back)s
                            AND (client.last_purchase IS NULL OR client.last_purchase < client.stored_stage_date))
                    AND history.stage_to IN %(risk)s
+                   -- the addon's first look at a client whose replayed history ends in the same stage is no
+                   -- entry: the replay knows the day the client entered it (as reconquete_replay._date_files)
+                   AND NOT (history.stage_from IS NULL AND history.is_replayed IS NOT TRUE
+                            -- (no replayed line: NULL, and the first look is the entry)
+                            AND history.stage_to IS NOT DISTINCT FROM (
+                                SELECT replayed.stage_to FROM reconquete_stage_history AS replayed
+                                 WHERE replayed.client_id = history.client_id AND replayed.is_replayed
+                              ORDER BY replayed.date DESC, replayed.id DESC
+                                 LIMIT 1))
               ORDER BY history.client_id, history.date DESC, history.id DESC
             ),
             rhythm AS (

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from odoo.tests import freeze_time, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .. import attrition_rules
 from .common import TODAY, ReconqueteCase
@@ -94,6 +94,21 @@ class TestReplay(ReconqueteCase):
         self.assertEqual(self._lines(client)[-1], (ago(84), "watch", "at_risk"))
         self.assertEqual(self._file(client).stage_date, ago(84))
         self.assertEqual(client.reconquete_stage_date, ago(84), "the partner's In Stage Since follows")
+
+    def test_an_undone_win_goes_back_to_the_real_day(self):
+        """Won back, then the order is cancelled: To Win Back since 84 days again, not since the install."""
+        client = self._create_client("Monthly, silent since February")
+        self._create_orders(client, [130 + 30 * k for k in range(10)])
+        self._analyse()
+        self._replay()
+        with freeze_time(TODAY + timedelta(days=2)):
+            order = self._create_orders(client, [-2], state="draft")
+            order.action_confirm()
+            self.assertEqual(self._stage(client), "won_back")
+            order._action_cancel()
+            file = self._file(client)
+            self.assertEqual((file.stage_id.code, file.stage_date), ("at_risk", ago(84)))
+            self.assertIn(format_date(self.env, ago(84)), file.message_ids[0].body)
 
     def test_install_entries_stay_with_the_managers(self):
         """The install leaves current entries to the managers: moving their date plans no activity."""
