@@ -556,7 +556,7 @@ class ReconqueteAnalysis(models.AbstractModel):
             purchase_gap AS (
                 -- each day with the purchase day before it (a client's days are unique). Not a LAG
                 -- partitioned by is_purchase: this window keeps the order the days were grouped in,
-                -- where that one sorted them again (1 s of a 7.6 s full pass at size S, see benchmark/)
+                -- where that one sorted them again (1 s of a 7.6 s full pass at size S, README: Performance)
                 SELECT client_id, day, amount, is_purchase,
                        MAX(day) FILTER (WHERE is_purchase)
                            OVER (PARTITION BY client_id ORDER BY day

@@ -291,7 +291,7 @@ class ReconqueteClient(models.Model):
             client.relationship_years = (today - first).days / 365.25 if first else 0.0
 
     # ------------------------------------------------------------------
-    # Actions: the only ways users change a file
+    # Chatter
     # ------------------------------------------------------------------
 
     def message_subscribe(self, partner_ids=None, subtype_ids=None):
@@ -302,6 +302,10 @@ class ReconqueteClient(models.Model):
         """
         self.check_access("read")
         return super(ReconqueteClient, self.sudo()).message_subscribe(partner_ids=partner_ids, subtype_ids=subtype_ids)
+
+    # ------------------------------------------------------------------
+    # Actions: the only ways users change a file
+    # ------------------------------------------------------------------
 
     def _check_reconquete_user(self, manager=False):
         """The user works on these files: Reconquête group, and read access to each."""

@@ -57,7 +57,7 @@ class SaleOrder(models.Model):
 
         Amounts are summed as float8, not numeric: numeric sums cost 0.4 s of
         a 6 s full pass at size S, their partial states crossing PostgreSQL's
-        parallel workers (see benchmark/). They feed indicators rounded to the
+        parallel workers (README: Performance). They feed indicators rounded to the
         cent afterwards; a float sum of a client's orders is off by far less
         than a cent, so only a total falling exactly on a half cent (possible
         in a currency with three decimals) could round the other way.
