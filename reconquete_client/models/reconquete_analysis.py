@@ -120,7 +120,7 @@ class ReconqueteAnalysis(models.AbstractModel):
                         return  # out of time: the runner calls again and we resume
         scheduler = self.env["reconquete.scheduler"]
         for company in companies:
-            if not scheduler._schedule_pending(company, today, commit_progress=True):
+            if not scheduler._schedule_pending(company, today, remaining=remaining):
                 return  # out of time
             scheduled.add(company.id)
             if not cron._commit_progress(1, remaining=remaining()):

@@ -82,12 +82,13 @@ class ReconqueteScheduler(models.AbstractModel):
         return self.env["reconquete.client"].browse(file_id for (file_id,) in self.env.execute_query(query))
 
     @api.model
-    def _schedule_pending(self, company, today, files=None, commit_progress=False):
+    def _schedule_pending(self, company, today, files=None, remaining=None):
         """Plan what the stages of ``company``'s files ask for, in batches.
 
         Files nobody can take are retried at the next run; a batch that fails
-        is rolled back alone. With ``commit_progress`` each batch is committed
-        and False is returned when the scheduled action runs out of time;
+        is rolled back alone. Within the scheduled action, ``remaining`` is its
+        function telling the runner how much work is left: each batch is then
+        committed, and False is returned when the action runs out of time;
         otherwise the activities created are returned.
         """
         postponed = set()  # this company's files left for the next run
@@ -105,9 +106,11 @@ class ReconqueteScheduler(models.AbstractModel):
                     company.name,
                 )
                 postponed.update(batch.ids)
-            if commit_progress and not self.env["ir.cron"]._commit_progress(len(batch)):
+            # The work left, not the files planned, for the runner: by default it counts these off
+            # the work left and, at zero, would take the job for done until the next night.
+            if remaining and not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining()):
                 return False
-        return created if not commit_progress else True
+        return created if not remaining else True
 
     @api.model
     def _schedule(self, files, today):

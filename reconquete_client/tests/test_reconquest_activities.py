@@ -1,5 +1,6 @@
 import logging
 from datetime import timedelta
+from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
@@ -9,6 +10,7 @@ from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from ..hooks import post_init_hook
+from ..models.reconquete_scheduler import ReconqueteScheduler
 from .common import TODAY, ReconqueteCase
 
 
@@ -329,3 +331,35 @@ class TestReconquestActivities(ReconqueteCase):
         post_init_hook(self.env)  # the addon's own install hook
         self._run_scheduled_action()
         self.assertFalse(self._activities(client), "clients at risk before install are the managers' call")
+
+    def test_a_job_out_of_time_asks_to_be_called_back_until_every_activity_is_planned(self):
+        """Odoo's runner calls a job back soon only while it reports work left: planning must report it.
+
+        It counted the files it planned off the work left, which is one per
+        company: a first batch larger than the number of companies left nothing
+        to report, and the rest of the night's activities waited for the next night.
+        """
+        # Batches as large as the number of companies (the job's 500 is larger), one more client.
+        batch_size = self.env["res.company"].search_count([])
+        clients = []
+        for number in range(batch_size + 1):
+            client = self._create_client(f"Regular {number}", user_id=self.salesman.id)
+            self._create_orders(client, [20, 50, 80, 110])
+            clients.append(client)
+        self._run_scheduled_action()
+        cron = self.env.ref("reconquete_client.ir_cron_reconquete_analysis")
+        runs = 0
+        # 40 days later every client is past its alert threshold. Each run has time for one batch.
+        with (
+            freeze_time(TODAY + timedelta(days=40)),
+            patch("odoo.addons.base.models.ir_cron.MIN_TIME_PER_JOB", 0),
+            patch("odoo.addons.base.models.ir_cron.MIN_RUNS_PER_JOB", 1),
+            patch.object(ReconqueteScheduler, "_batch_size", batch_size),
+        ):
+            self._run_scheduled_action()
+            # What the runner does: call the job again while it asks for it (a trigger).
+            while self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]) and runs < 50:
+                runs += 1
+                self._run_scheduled_action()
+        self.assertEqual({self._stage(client) for client in clients}, {"at_risk"})
+        self.assertEqual([len(self._activities(client)) for client in clients], [1] * len(clients))
