@@ -751,8 +751,8 @@ def step_activities(env, args):
     def schedule():
         before = reconquest_activities(env)
         batches.clear()
-        # Outside a scheduled action, _commit_progress commits each batch.
-        scheduler._schedule_pending(company, today, commit_progress=True)
+        # As in the scheduled action, each batch committed; outside one, _commit_progress only commits.
+        scheduler._schedule_pending(company, today, remaining=lambda: 1)
         created = reconquest_activities(env) - before
         return {"rows_written": created, "activities_created": created, "batches": len(batches)}
 
