@@ -185,9 +185,12 @@ copy_db "$base_db" "$empty_db"
 install_addon "$empty_db" install_empty
 drop_db "$empty_db"
 
-phase "Install on the history (the install hook analyses every client)"
+phase "Install on the history (the install hook asks the scheduled action for the first analysis)"
 copy_db "$data_db" "$run_db"
 install_addon "$run_db" install_history
+
+phase "First analysis of every client, by the scheduled action right after the install"
+odoo_step "$run_db" steps cron "$results" first_analysis first
 
 phase "Full recompute"
 odoo_step "$run_db" steps prepare-full "$results"

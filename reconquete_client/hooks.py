@@ -6,31 +6,32 @@ from odoo.tools import SQL
 
 
 def post_init_hook(env):
-    """Fill every client's file at once, in SQL batches; ask for its history over the analysis window."""
-    # Files are filled here in SQL batches, not by stored computes: a first
-    # install on years of orders stays a few SQL passes.
-    # The files created now are born with their stage entry left to the managers (below).
-    env["reconquete.analysis"].with_context(reconquete_installing=True)._analyse_all_companies()
-    # Clients already slipping away at install are the managers' call (action
-    # "Schedule Reconquest"), not thousands of activities overnight: only
-    # stages entered from now on get their activities by themselves.
-    scheduler = env["reconquete.scheduler"]
-    scheduler._leave_install_entries_to_managers()
+    """Ask for every client's file and its history over the analysis window, right after the install.
+
+    The scheduled actions fill them in SQL batches, committed one by one (see
+    ``_request_first_look``): years of orders are a long job, and millions of
+    replayed stage changes. Clients already slipping away at install are the
+    managers' call (action "Schedule Reconquest"), not thousands of activities
+    overnight: only stages entered from then on get their activities by
+    themselves.
+    """
+    companies = env["res.company"].search([])  # pylint: disable=no-search-all
+    env["reconquete.analysis"]._request_first_look(companies)
     demo_clients = [
         env.ref(f"reconquete_client.demo_client_{code}", raise_if_not_found=False) for code in ("at_risk", "lost")
     ]
     demo_client_ids = [client.id for client in demo_clients if client]
     replay = env["reconquete.replay"]
     if demo_client_ids:
-        # With demo data, show the reconquest of the demo clients as the job would,
-        # and the replayed history and calibration on the first open.
-        scheduler._schedule_manually(env["reconquete.client"].search([("partner_id", "in", demo_client_ids)]))
+        # With demo data (a few clients), everything at once: the board, the reconquest of the demo
+        # clients as the job would plan it, and the replayed history and calibration on the first open.
+        env["reconquete.analysis"]._analyse_all_companies()
+        env["reconquete.scheduler"]._schedule_manually(
+            env["reconquete.client"].search([("partner_id", "in", demo_client_ids)])
+        )
         replay._replay_all_companies()
     else:
-        # Day one shows the last two years: the replay of the history runs right
-        # after the install through its scheduled action, which commits batch
-        # after batch (years of orders are millions of stage changes).
-        replay._request_replay(env["res.company"].search([]))  # pylint: disable=no-search-all
+        replay._request_replay(companies)
 
 
 def uninstall_hook(env):

@@ -125,6 +125,8 @@ class ReconqueteAnalysis(models.AbstractModel):
             scheduled.add(company.id)
             if not cron._commit_progress(1, remaining=remaining()):
                 return
+        # A replay asked for (at install, after a rule changed) waits for the day's analysis: now it can start.
+        self.env["reconquete.replay"]._trigger_if_due(today)
         cron._commit_progress(remaining=0)
 
     @api.model
@@ -193,6 +195,20 @@ class ReconqueteAnalysis(models.AbstractModel):
                 self.env._("%(count)s client(s) were being changed by someone else: try again.", count=len(skipped))
             )
         return files._notification("\n".join(lines), "warning" if skipped else "success")
+
+    @api.model
+    def _request_first_look(self, companies):
+        """At install: the scheduled action analyses every client of these companies right away.
+
+        Not within the install itself: on years of orders that is a long
+        transaction, which an install from the Apps menu would run in a web
+        request under the server's time limit; the scheduled action commits
+        batch after batch and resumes. The stages this first pass finds are
+        left to the managers.
+        """
+        for company in companies:
+            self.env["reconquete.analysis.state"]._for_company(company).first_look = True
+        self._restart_analysis(companies)
 
     @api.model
     def _restart_analysis(self, companies):
@@ -354,6 +370,10 @@ class ReconqueteAnalysis(models.AbstractModel):
         }
         if state.pass_is_full:
             values["full_analysis_date"] = today
+            if state.first_look:
+                # Files it created were born so; those that were already there now follow.
+                self.env["reconquete.scheduler"]._leave_entries_to_managers(company)
+                values["first_look"] = False
         state.write(values)
 
     @api.model
@@ -737,7 +757,7 @@ class ReconqueteAnalysis(models.AbstractModel):
                    (partner_id, company_id, user_id, strategic_override, excluded, %(columns)s,
                     unplanned_entry_date, create_uid, create_date, write_uid, write_date)
             SELECT batch.partner_id, %(company_id)s, partner.user_id, 'auto', FALSE, %(batch_columns)s,
-                   CASE WHEN %(installing)s THEN batch.stage_date END,
+                   CASE WHEN %(entries_to_managers)s THEN batch.stage_date END,
                    %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
               FROM reconquete_batch AS batch
               JOIN res_partner AS partner ON partner.id = batch.partner_id
@@ -748,9 +768,9 @@ class ReconqueteAnalysis(models.AbstractModel):
             columns=columns,
             batch_columns=SQL(", ").join(SQL("batch.%s", SQL.identifier(name)) for name in FIGURE_NAMES),
             company_id=company.id,
-            # At install, the stage each client is in is the managers' call
-            # (``_leave_install_entries_to_managers``): said at once, not by a second write of every row.
-            installing=bool(self.env.context.get("reconquete_installing")),
+            # Until the addon's first look at the company is complete, the stage each client is in is
+            # the managers' call (``_leave_entries_to_managers``): said at once, not by a second write.
+            entries_to_managers=self.env["reconquete.analysis.state"]._for_company(company).first_look,
             uid=self.env.uid,
         )
         return dict(self.env.execute_query(query))

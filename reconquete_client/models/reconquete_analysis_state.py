@@ -25,6 +25,10 @@ class ReconqueteAnalysisState(models.Model):
     pass_message_id = fields.Integer(help="The last message when the pass under way started.")
     changes_since = fields.Datetime(help="Documents written from this moment on are re-read by the next pass.")
     messages_since_id = fields.Integer(help="Messages after this one are re-read by the next pass.")
+    first_look = fields.Boolean(
+        help="The next full pass is the addon's first look at the company's clients (asked for at install): the "
+        "stages it finds are left to the managers, no activity is planned for them."
+    )
     recount_revenue = fields.Boolean(
         help="The next pass reads the revenue total from the documents (first pass, or the rules changed)."
     )

@@ -157,6 +157,13 @@ class ReconqueteReplay(models.AbstractModel):
         self._trigger_cron()
 
     @api.model
+    def _trigger_if_due(self, today):
+        """The day's analysis is done: a replay that waits for it starts now rather than at its next look."""
+        states = self.env["reconquete.replay.state"].sudo().search([])  # pylint: disable=no-search-all
+        if any(state._is_due(today) for state in states):
+            self._trigger_cron()
+
+    @api.model
     def _trigger_cron(self, at=None):
         cron = self.env.ref("reconquete_client.ir_cron_reconquete_replay", raise_if_not_found=False)
         if cron:

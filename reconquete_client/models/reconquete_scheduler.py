@@ -511,13 +511,17 @@ class ReconqueteScheduler(models.AbstractModel):
         return dict(self.env.execute_query(query))
 
     @api.model
-    def _leave_install_entries_to_managers(self):
-        """At install: the stages clients are in now get no automatic activity (the managers' call)."""
+    def _leave_entries_to_managers(self, company):
+        """The addon's first look: the stages ``company``'s clients are in get no automatic activity.
+
+        Those reconquests are the managers' call (action "Schedule Reconquest").
+        """
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 "UPDATE reconquete_client SET unplanned_entry_date = stage_date "
-                "WHERE unplanned_entry_date IS DISTINCT FROM stage_date"
+                "WHERE company_id = %s AND unplanned_entry_date IS DISTINCT FROM stage_date",
+                company.id,
             )
         )
         self.env["reconquete.client"].invalidate_model(["unplanned_entry_date"])

@@ -332,6 +332,25 @@ class TestReconquestActivities(ReconqueteCase):
         self._run_scheduled_action()
         self.assertFalse(self._activities(client), "clients at risk before install are the managers' call")
 
+    def test_install_leaves_the_first_analysis_to_the_scheduled_action(self):
+        """The hook analyses nobody itself; the scheduled action does right after, and later entries plan work."""
+        slipping = self._slipping_client()
+        regular = self._create_client("Every 30 days", user_id=self.salesman.id)
+        self._create_orders(regular, [25, 55, 85, 115])  # silent for 25 days: To Win Back after 45
+        post_init_hook(self.env)
+        self.assertFalse(self._file(slipping) | self._file(regular), "no client analysed within the install")
+        cron = self.env.ref("reconquete_client.ir_cron_reconquete_analysis")
+        self.assertTrue(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), "asked for at once")
+
+        self._run_scheduled_action()
+        self.assertEqual((self._stage(slipping), self._stage(regular)), ("at_risk", "active"))
+        self.assertFalse(self._activities(slipping) | self._activities(regular))
+        with freeze_time(TODAY + timedelta(days=21)):
+            self._run_scheduled_action()
+        self.assertEqual(self._stage(regular), "at_risk")
+        self.assertEqual(self._activities(regular).activity_type_id, self.call_type, "entered after the install")
+        self.assertFalse(self._activities(slipping), "still the managers' call")
+
     def test_a_job_out_of_time_asks_to_be_called_back_until_every_activity_is_planned(self):
         """Odoo's runner calls a job back soon only while it reports work left: planning must report it.
 

@@ -116,7 +116,7 @@ class TestReplay(ReconqueteCase):
         self._create_orders(client, [130 + 30 * k for k in range(10)])
         self._analyse()
         scheduler = self.env["reconquete.scheduler"]
-        scheduler._leave_install_entries_to_managers()
+        scheduler._leave_entries_to_managers(self.company)
         self._replay()
         file = self._file(client)
         self.assertEqual(file.unplanned_entry_date, ago(84))
