@@ -1144,7 +1144,8 @@ def render(size, data):
         "",
         "- Each step ran in its own `odoo shell` process; time is wall time of the step including its commit. "
         "SQL statements are the `odoo.sql_db.sql_counter` delta. The install lines are the whole `odoo -i` "
-        "process (wall time, and its peak RSS from `getrusage`, registry loading included).",
+        "process (wall time, and its peak RSS from `getrusage`, registry loading included). A `CHECKPOINT` "
+        "before each step writes out what the previous one dirtied.",
         "- Peak RSS: for the shell steps the kernel's peak is reset after the registry is loaded, so it is the "
         "peak during the step (the RSS before the step is given).",
         "- The naive loop computes the figures of each client with `search([('partner_id', 'child_of', id), ...])` "
