@@ -337,10 +337,13 @@ class TestReconquestActivities(ReconqueteCase):
         slipping = self._slipping_client()
         regular = self._create_client("Every 30 days", user_id=self.salesman.id)
         self._create_orders(regular, [25, 55, 85, 115])  # silent for 25 days: To Win Back after 45
+        cron = self.env.ref("reconquete_client.ir_cron_reconquete_analysis")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         post_init_hook(self.env)
         self.assertFalse(self._file(slipping) | self._file(regular), "no client analysed within the install")
-        cron = self.env.ref("reconquete_client.ir_cron_reconquete_analysis")
-        self.assertTrue(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), "asked for at once")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers, "the job is asked for at once"
+        )
 
         self._run_scheduled_action()
         self.assertEqual((self._stage(slipping), self._stage(regular)), ("at_risk", "active"))
