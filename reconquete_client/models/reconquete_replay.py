@@ -259,7 +259,15 @@ class ReconqueteReplay(models.AbstractModel):
             )
         )
         self.env.cr.execute(SQL("DROP TABLE IF EXISTS reconquete_replay_day"))
-        self.env.cr.execute(SQL("CREATE TEMPORARY TABLE reconquete_replay_day ON COMMIT DROP AS %s", days))
+        # Stored in the order of its index: the statements that read it client by client then read each
+        # page once, not one page per row from temporary buffers too small to hold it (8 MB by default).
+        self.env.cr.execute(
+            SQL(
+                "CREATE TEMPORARY TABLE reconquete_replay_day ON COMMIT DROP AS "
+                "SELECT * FROM (%s) AS purchase ORDER BY client_id, day",
+                days,
+            )
+        )
         self.env.cr.execute(SQL("CREATE INDEX ON reconquete_replay_day (client_id, day)"))
         self.env.cr.execute(SQL("ANALYZE reconquete_replay_day"))
 
