@@ -94,7 +94,7 @@ class Assessment:
     strategic_reason: str | None = None
 
 
-@lru_cache(maxsize=256)  # called for every client with the same few arguments
+@lru_cache(maxsize=4096)  # every day of a replay (about 800), and a few more: held all at once
 def months_before(day, months):
     """The same day ``months`` earlier, clamped to the end of shorter months."""
     month_index = day.year * 12 + day.month - 1 - months
