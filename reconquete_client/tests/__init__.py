@@ -6,6 +6,7 @@ from . import test_french
 from . import test_indicators
 from . import test_invoice_source
 from . import test_multi_company
+from . import test_partner_merge
 from . import test_probed_faults
 from . import test_reconquest_activities
 from . import test_reconquete_tour
