@@ -34,11 +34,14 @@ class TestPartnerMerge(ReconqueteCase):
         self._create_orders(kept, [60, 90, 120, 150])
         self._create_orders(duplicate, [75, 105, 135, 165])
         self._run_scheduled_action()
+        replay = self.env["reconquete.replay"]
+        replay._replay_all_companies()
         kept_file, duplicate_file = self._file(kept), self._file(duplicate)
         self.assertEqual((kept_file | duplicate_file).stage_id.mapped("code"), ["at_risk"])
         self.assertEqual(len(self._activities(kept_file)), 1)
         self.assertEqual(len(self._activities(duplicate_file)), 1)
-        logged = kept_file.history_ids | duplicate_file.history_ids
+        logged = (kept_file.history_ids | duplicate_file.history_ids).filtered(lambda line: not line.is_replayed)
+        self.assertEqual(len(logged), 2, "one first look each, today")
         duplicate_file.message_post(body="Met their buyer at the trade fair.", subtype_xmlid="mail.mt_note")
 
         self._merge(kept | duplicate, kept)
@@ -56,6 +59,9 @@ class TestPartnerMerge(ReconqueteCase):
         # The figures are read again from the merged orders at once, not at the weekly full pass.
         self.assertEqual(kept_file.purchase_days, 8)
         self.assertEqual(kept_file.first_purchase_date, TODAY - timedelta(days=165), "the duplicate's first order")
+        # Its replayed history is the merged client's already: a whole replay changes nothing.
+        self.assertTrue(kept_file.history_ids.filtered("is_replayed"))
+        self.assertEqual(replay._replay_all_companies(), (0, 0, 0, 0, 0))
 
     def test_files_of_merged_contacts_move_to_the_kept_one_that_had_none(self):
         kept = self._create_client("New Entry Ltd")

@@ -6,12 +6,15 @@ unique index the merge does not know how to settle: two files of one company
 made it fail, and deleting one in SQL would leave its chatter and activities
 pointing nowhere. Before it runs, the files of each company are merged into
 one, held by the kept contact's commercial entity; after it, that file's
-figures are read again from the merged orders, not at the weekly full pass.
+figures are read again and its history replayed from the merged orders, not
+at the weekly full pass.
 """
 
 from markupsafe import Markup
 
 from odoo import models
+
+from ..models.reconquete_analysis import Scope
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):
@@ -22,8 +25,13 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         companies = self._merge_reconquest_files(src_partners, client)
         result = super()._update_foreign_keys(src_partners, dst_partner)
         analysis = self.env["reconquete.analysis"]
+        today = self.env["reconquete.client"]._today()
         for company in companies:
             analysis._refresh_partners(client, company)
+            # A company already replayed gets the merged client's replayed history now; otherwise the
+            # replay to come writes it with everyone else's.
+            if self.env["reconquete.replay.state"].sudo()._for_company(company).replay_date:
+                self.env["reconquete.replay"].sudo()._replay_scope(company, today, Scope(None, None, client.ids))
         return result
 
     def _merge_reconquest_files(self, src_partners, client):
@@ -40,7 +48,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
 
     def _move_reconquest_file(self, file, kept):
         """Move what ``file`` holds onto ``kept``, then delete ``file``."""
-        # Replayed lines and reconquests come from the purchases: the next replay writes them for the merged client.
+        # Replayed lines and reconquests come from the purchases: they are replayed for the merged client.
         file.history_ids.filtered("is_replayed").unlink()
         file.reconquest_ids.filtered("is_replayed").unlink()
         file.history_ids.write({"client_id": kept.id})
