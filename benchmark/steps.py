@@ -196,7 +196,7 @@ def step_facts(env, args):
     figures["run_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     env.cr.execute("SHOW server_version")
     figures["postgresql"] = env.cr.fetchone()[0]
-    for setting in ("shared_buffers", "work_mem", "max_parallel_workers_per_gather"):
+    for setting in ("shared_buffers", "work_mem", "max_parallel_workers_per_gather", "autovacuum"):
         env.cr.execute(SQL("SELECT current_setting(%s)", setting))
         figures[setting] = env.cr.fetchone()[0]
     figures["cores"] = os.cpu_count()
@@ -890,7 +890,8 @@ def render(size, data):
         f"Run on {facts.get('run_at', time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()))} with "
         f"Odoo {facts.get('odoo')}, PostgreSQL {facts.get('postgresql')} "
         f"(shared_buffers {facts.get('shared_buffers')}, work_mem {facts.get('work_mem')}, "
-        f"parallel workers per gather {facts.get('max_parallel_workers_per_gather')}), "
+        f"parallel workers per gather {facts.get('max_parallel_workers_per_gather')}, "
+        f"autovacuum {facts.get('autovacuum', 'not read')}), "
         f"Python {facts.get('python')}, {facts.get('cores')} cores ({facts.get('cpu')}), "
         f"{facts.get('ram_gib')} GiB RAM.",
         "",
@@ -1144,8 +1145,9 @@ def render(size, data):
         "",
         "- Each step ran in its own `odoo shell` process; time is wall time of the step including its commit. "
         "SQL statements are the `odoo.sql_db.sql_counter` delta. The install lines are the whole `odoo -i` "
-        "process (wall time, and its peak RSS from `getrusage`, registry loading included). A `CHECKPOINT` "
-        "before each step writes out what the previous one dirtied.",
+        "process (wall time, and its peak RSS from `getrusage`, registry loading included). Before each step, "
+        "`VACUUM ANALYZE` does what autovacuum does on a production server between two nights, and a "
+        "`CHECKPOINT` writes out what the previous step dirtied.",
         "- Peak RSS: for the shell steps the kernel's peak is reset after the registry is loaded, so it is the "
         "peak during the step (the RSS before the step is given).",
         "- The naive loop computes the figures of each client with `search([('partner_id', 'child_of', id), ...])` "
