@@ -84,12 +84,37 @@ class ResPartner(models.Model):
             domain |= Domain("reconquete_client_ids", "not any", in_company)
         return domain if operator == "in" else ~domain
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._reconquete_refuse_figures(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._reconquete_refuse_figures(vals)
         previous = {partner.id: partner.user_id for partner in self} if "user_id" in vals else {}
         res = super().write(vals)
         if previous:
             self._reconquete_follow_salesperson(previous)
         return res
+
+    @api.model
+    def _reconquete_refuse_figures(self, vals):
+        """Refuse a value for the reconquest fields: the analysis and the file's buttons write them.
+
+        Odoo would drop it without a word (they are read-only), and the caller,
+        an import script say, would believe it stored.
+        """
+        if figures := [name for name in vals if name.startswith("reconquete_") and name in self._fields]:
+            labels = [f"{self._fields[name]._description_string(self.env)} ({name})" for name in figures]
+            raise UserError(
+                self.env._(
+                    "%(fields)s: these reconquest fields are written only by the analysis of the client's "
+                    "orders and invoices and by the buttons of its reconquest file (Snooze, Exclude, Departure "
+                    "Reason, Change beside Strategic), not on the contact.",
+                    fields=", ".join(labels),
+                )
+            )
 
     def _reconquete_follow_salesperson(self, previous):
         """A new salesperson takes over the open reconquest activities the previous one held.

@@ -1,4 +1,4 @@
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import ReconqueteCase
@@ -29,6 +29,12 @@ class TestFrench(ReconqueteCase):
             self.company.with_context(lang="fr_FR").reconquete_default_interval = 0
         self.assertIn("(valeur saisie", str(caught.exception))
         self.assertIn("Intervalle par défaut", str(caught.exception))
+
+    def test_refused_contact_field_in_french(self):
+        client = self._create_client("Client en français")
+        with self.assertRaises(UserError) as caught:
+            client.with_context(lang="fr_FR").write({"reconquete_excluded": True})
+        self.assertIn("Exclus (reconquete_excluded) : ces champs de reconquête", str(caught.exception))
 
     def test_activity_note_in_the_assignees_language(self):
         self.salesman.lang = "fr_FR"

@@ -1,8 +1,6 @@
 """Who reads the figures, and that nobody but the analysis writes them."""
 
-import contextlib
-
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
@@ -55,13 +53,22 @@ class TestRights(ReconqueteCase):
             value = self.lost_stage.id if value == "lost_stage" else value
             with self.subTest(field=name), self.assertRaises(AccessError):
                 file.with_user(self.salesman).write({name: value})
-        for name in [name for name in self.env["res.partner"]._fields if name.startswith("reconquete_")]:
-            field = self.env["res.partner"]._fields[name]
-            value = {"many2one": self.lost_stage.id, "date": "2030-01-01", "boolean": True}.get(field.type, 99)
-            if field.type in ("one2many", "selection", "text", "char"):
-                continue
-            with self.subTest(field=name), contextlib.suppress(AccessError, ValueError, TypeError):
+        values_by_type = {
+            "many2one": self.lost_stage.id,
+            "one2many": [Command.create({"company_id": self.company.id})],
+            "date": "2030-01-01",
+            "boolean": True,
+            "selection": "manager",
+            "text": "forged",
+        }
+        partner_fields = [name for name in self.env["res.partner"]._fields if name.startswith("reconquete_")]
+        for name in partner_fields:
+            value = values_by_type.get(self.env["res.partner"]._fields[name].type, 99)
+            # Refused with the field's name, not dropped without a word as Odoo does for read-only fields.
+            with self.subTest(field=name), self.assertRaisesRegex(UserError, rf"\({name}\)"):
                 self.mine.with_user(self.salesman).write({name: value})
+        with self.assertRaisesRegex(UserError, r"\(reconquete_excluded\)"):
+            self.env["res.partner"].with_user(self.salesman).create({"name": "Forged", "reconquete_excluded": True})
         self.env.invalidate_all()
         self.assertEqual(self._snapshot(file), before, "no figure changed")
         with self.assertRaises(AccessError):
