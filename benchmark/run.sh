@@ -204,7 +204,6 @@ odoo_step "$run_db" steps cron "$results" first_analysis first
 
 phase "Full recompute"
 odoo_step "$run_db" steps prepare-full "$results"
-sql -d "$run_db" <<<"VACUUM ANALYZE res_partner"
 odoo_step "$run_db" steps analyse "$results" full
 
 phase "Re-run the same day, nothing changed"
@@ -274,7 +273,6 @@ else
         exit 1
     fi
     odoo_step_with "$release_dir" "$upgrade_db" steps upgrade-source "$results" "$(git -C "$ROOT" rev-parse --short "$release")"
-    sql -d "$upgrade_db" <<<"VACUUM ANALYZE"
     settle "$upgrade_db"
     log="$results/upgrade.log"
     # At info level the log keeps what the migration says it moved, and how long each part took.
