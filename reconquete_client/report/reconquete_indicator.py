@@ -90,7 +90,7 @@ class ReconqueteIndicator(models.Model):
         return SQL(
             """
             WITH change AS (
-                SELECT file.company_id, history.user_id, history.revenue, history.date,
+                SELECT file.company_id, history.user_id, history.revenue,
                        date_trunc('month', history.date)::date AS month,
                        history.stage_to AS to_code, history.stage_from AS from_code,
                        date_trunc('month', LEAD(history.date) OVER (
@@ -99,10 +99,18 @@ class ReconqueteIndicator(models.Model):
                   FROM reconquete_stage_history AS history
                   JOIN reconquete_client AS file ON file.id = history.client_id
             ),
+            kind AS (
+                -- the changes counted once per kind: the branches below read a few thousand rows,
+                -- not every change five times (the history holds a million replayed changes)
+                SELECT month, next_month, company_id, user_id, to_code, from_code,
+                       COUNT(*) AS changes, SUM(revenue) AS revenue
+                  FROM change
+              GROUP BY month, next_month, company_id, user_id, to_code, from_code
+            ),
             month AS (
                 SELECT month_start::date
                   FROM generate_series(
-                           (SELECT date_trunc('month', MIN(date)) FROM reconquete_stage_history),
+                           (SELECT MIN(month) FROM kind),
                            date_trunc('month', CURRENT_DATE),
                            INTERVAL '1 month'
                        ) AS month_start
@@ -110,34 +118,34 @@ class ReconqueteIndicator(models.Model):
             measure AS (
                 -- active on the first day of every month after the change, until the month after the next one
                 SELECT (month + INTERVAL '1 month')::date AS month, company_id, user_id,
-                       1 AS active_at_start, 0.0 AS revenue_at_risk,
+                       changes AS active_at_start, 0.0 AS revenue_at_risk,
                        0 AS entered_lost, 0 AS entered_risk, 0 AS won_back, 0 AS gained, 0 AS net_change
-                  FROM change
+                  FROM kind
                  WHERE to_code IN %(living)s
                 UNION ALL
-                SELECT (next_month + INTERVAL '1 month')::date, company_id, user_id, -1, 0.0, 0, 0, 0, 0, 0
-                  FROM change
+                SELECT (next_month + INTERVAL '1 month')::date, company_id, user_id, -changes, 0.0, 0, 0, 0, 0, 0
+                  FROM kind
                  WHERE to_code IN %(living)s AND next_month IS NOT NULL
                 UNION ALL
                 -- to win back at the end of every month from the change's to the one before the next change's
                 SELECT month, company_id, user_id, 0, revenue, 0, 0, 0, 0, 0
-                  FROM change
+                  FROM kind
                  WHERE to_code = %(at_risk)s
                 UNION ALL
                 SELECT next_month, company_id, user_id, 0, -revenue, 0, 0, 0, 0, 0
-                  FROM change
+                  FROM kind
                  WHERE to_code = %(at_risk)s AND next_month IS NOT NULL
                 UNION ALL
                 -- what happened during the month (a client's first classification is no event)
                 SELECT month, company_id, user_id, 0, 0.0,
-                       (to_code = %(lost)s AND from_code IS NOT NULL)::int,
-                       (to_code IN %(risk)s AND from_code NOT IN %(risk)s)::int,
-                       (to_code = %(won_back)s)::int,
+                       changes * (to_code = %(lost)s AND from_code IS NOT NULL)::int,
+                       changes * (to_code IN %(risk)s AND from_code NOT IN %(risk)s)::int,
+                       changes * (to_code = %(won_back)s)::int,
                        0,
                        CASE WHEN from_code IS NULL THEN 0
-                            ELSE COALESCE(to_code IN %(living)s, FALSE)::int - (from_code IN %(living)s)::int
+                            ELSE changes * (COALESCE(to_code IN %(living)s, FALSE)::int - (from_code IN %(living)s)::int)
                        END
-                  FROM change
+                  FROM kind
                 UNION ALL
                 -- clients gained: their first purchase, from the first month of the history on
                 SELECT date_trunc('month', file.first_purchase_date)::date, file.company_id, file.user_id,
