@@ -245,6 +245,9 @@ odoo_step "$run_db" steps activities "$results" "${ACTIVITIES_K:-1000}"
 phase "The board as the administrator: column query, progress bars, first cards (read only)"
 odoo_step "$run_db" steps board "$results"
 
+phase "The managers' reports as the administrator: indicators, bathtub, win-back analysis (read only)"
+odoo_step "$run_db" steps reports "$results"
+
 phase "Upgrade from the 19.0.1 release on the history"
 # The newest commit whose manifest still says 19.0.1: the release users upgrade from
 # (as tools/check_upgrade.sh finds it).

@@ -22,6 +22,7 @@ Steps:
   replay-check N   the replayed history of N clients against ``attrition_rules.replay_naive``, day by day
   activities K     activity creation for K clients entering "To Win Back", then a second run
   board            the kanban's calls as the administrator: columns, progress bars, first cards
+  reports          the managers' reports as the administrator: indicators, bathtub, win-back analysis
   invoice-source   company B counts invoices (also run on the 19.0.1 release before its upgrade)
   upgrade-source   what the 19.0.1 release filled, before the upgrade
   upgrade-result   what the upgrade from 19.0.1 left (the upgrade itself is timed by run.sh)
@@ -807,21 +808,7 @@ def step_board(env, args):
     }
     figures = {"repeats": BOARD_REPEATS, "column": at_risk.name}
     for name, call in calls.items():
-        result = call()  # warm-up
-        timings, statements = [], []
-        for _repeat in range(BOARD_REPEATS):
-            env.invalidate_all()
-            count = odoo.sql_db.sql_counter
-            started = time.perf_counter()
-            call()
-            timings.append(time.perf_counter() - started)
-            statements.append(odoo.sql_db.sql_counter - count)
-        figures[name] = {
-            "median_ms": round(statistics.median(timings) * 1000, 1),
-            "min_ms": round(min(timings) * 1000, 1),
-            "max_ms": round(max(timings) * 1000, 1),
-            "statements": statistics.median(statements),
-        }
+        figures[name], result = time_call(env, call)
         if name == "columns":
             figures["columns"]["groups"] = {
                 group["stage_id"][1]: group["__count"] for group in result["groups"] if group["stage_id"]
@@ -831,6 +818,69 @@ def step_board(env, args):
             figures["cards"]["column_size"] = result["length"]
     env.cr.rollback()
     save(args.results, "board", figures)
+
+
+def time_call(env, call):
+    """(median, min and max milliseconds and statements of BOARD_REPEATS calls after a warm-up, the result)."""
+    result = call()  # warm-up
+    timings, statements = [], []
+    for _repeat in range(BOARD_REPEATS):
+        env.invalidate_all()
+        count = odoo.sql_db.sql_counter
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+        statements.append(odoo.sql_db.sql_counter - count)
+    figures = {
+        "median_ms": round(statistics.median(timings) * 1000, 1),
+        "min_ms": round(min(timings) * 1000, 1),
+        "max_ms": round(max(timings) * 1000, 1),
+        "statements": statistics.median(statements),
+    }
+    return figures, result
+
+
+def step_reports(env, args):
+    """The managers' reports over the logged and replayed history, as the administrator in company A.
+
+    The main call of each report's default view: the indicators' pivot by
+    month, the bathtub graph (month and flow), the win-back analysis by
+    departure reason. Read only.
+    """
+    company = env["res.company"].browse(_template_ids(env)["company_a"])
+    admin = env.ref("base.user_admin")
+    user_env = env(user=admin, context={"allowed_company_ids": [company.id]})
+    indicator_measures = [
+        f"{name}:{aggregate}"
+        for name, aggregate in (
+            ("attrition_rate", "avg"),
+            ("win_back_rate", "avg"),
+            ("revenue_at_risk", "sum"),
+            ("active_at_start", "sum"),
+            ("entered_lost", "sum"),
+            ("won_back", "sum"),
+            ("gained", "sum"),
+            ("net_change", "sum"),
+        )
+    ]
+    calls = {
+        "indicators": lambda: user_env["reconquete.indicator"].formatted_read_group(
+            [], ["month:month"], indicator_measures
+        ),
+        "bathtub": lambda: user_env["reconquete.flow"].formatted_read_group(
+            [], ["month:month", "flow"], ["clients:sum"]
+        ),
+        "win_back": lambda: user_env["reconquete.episode"].formatted_read_group(
+            [], ["departure_reason_id"], ["win_back_rate:avg", "episodes:sum", "won_back:sum", "days_to_win_back:avg"]
+        ),
+    }
+    env.cr.execute("SELECT COUNT(*) FROM reconquete_stage_history")
+    figures = {"repeats": BOARD_REPEATS, "history_lines": env.cr.fetchone()[0]}
+    for name, call in calls.items():
+        figures[name], result = time_call(env, call)
+        figures[name]["groups"] = len(result)
+    env.cr.rollback()
+    save(args.results, "reports", figures)
 
 
 def step_upgrade_source(env, args):
@@ -1089,6 +1139,23 @@ def render(size, data):
             f"| as the administrator in company A; median of {board['repeats']} calls after a warm-up "
             f"(min {call['min_ms']:,.0f}, max {call['max_ms']:,.0f} ms); target under 100 ms at size S; {notes} |"
         )
+    reports = data.get("reports", {})
+    report_lines = (
+        ("indicators", "reports: the indicators' pivot by month `formatted_read_group(month:month)`"),
+        ("bathtub", "reports: the bathtub graph `formatted_read_group(month:month, flow)`"),
+        ("win_back", "reports: the win-back analysis by departure reason `formatted_read_group(departure_reason_id)`"),
+    )
+    for key, label in report_lines:
+        call = reports.get(key)
+        if not call:
+            lines.append(f"| {label} | not run | | | | |")
+            continue
+        lines.append(
+            f"| {label} | {call['median_ms']:,.0f} ms (median) | {_fmt_int(call['statements'])} | 0 | n/a "
+            f"| as the administrator in company A; median of {reports['repeats']} calls after a warm-up "
+            f"(min {call['min_ms']:,.0f}, max {call['max_ms']:,.0f} ms); {_fmt_int(call['groups'])} groups, over "
+            f"{_fmt_int(reports['history_lines'])} stage history lines (logged and replayed) |"
+        )
     source = data.get("upgrade_source", {})
     upgrade = data.get("upgrade", {})
     row(
@@ -1204,6 +1271,7 @@ STEPS = {
     "replay-check": (step_replay_check, ["clients"]),
     "activities": (step_activities, ["k"]),
     "board": (step_board, []),
+    "reports": (step_reports, []),
     "invoice-source": (step_invoice_source, []),
     "upgrade-source": (step_upgrade_source, ["release"]),
     "upgrade-result": (step_upgrade_result, ["seconds", "rss_kib", "errors"]),
