@@ -124,10 +124,10 @@ sys.exit(status)
 PY
 }
 settle() { # settle DB: what a production server does between two steps, done now so that the next step does not pay for it
-    # Autovacuum would have vacuumed and analysed what the previous step wrote by the next night; a server with
-    # it off (the benchmark machine's) would otherwise measure every later step on a table never analysed and
-    # full of dead rows (the nightly pass took 15% to 20% longer). Then a checkpoint writes the dirty pages out. Both need
-    # a superuser (or the table's owner, pg_checkpoint): without that right, steps still run (noisier figures).
+    # Autovacuum would have vacuumed and analysed what the previous step wrote by the next night; on a server
+    # with it off (the benchmark machine's), every later step would read tables never analysed and full of
+    # dead rows (the nightly pass took 15% to 20% longer). Then a checkpoint writes the dirty pages out. Both
+    # need a superuser (or the tables' owner, and pg_checkpoint): without them, steps still run (noisier figures).
     sql -d "$1" <<<"VACUUM ANALYZE" 2>/dev/null || true
     sql -d "$1" <<<"CHECKPOINT" 2>/dev/null || true
 }
