@@ -143,7 +143,8 @@ class ReconqueteIndicator(models.Model):
                        changes * (to_code = %(won_back)s)::int,
                        0,
                        CASE WHEN from_code IS NULL THEN 0
-                            ELSE changes * (COALESCE(to_code IN %(living)s, FALSE)::int - (from_code IN %(living)s)::int)
+                            ELSE changes * (COALESCE(to_code IN %(living)s, FALSE)::int
+                                            - (from_code IN %(living)s)::int)
                        END
                   FROM kind
                 UNION ALL
