@@ -1130,14 +1130,8 @@ def render(size, data):
         ),
     )
     for key, label, notes in board_lines:
-        call = board.get(key)
-        if not call:
-            lines.append(f"| {label} | not run | | | | |")
-            continue
         lines.append(
-            f"| {label} | {call['median_ms']:,.0f} ms (median) | {_fmt_int(call['statements'])} | 0 | n/a "
-            f"| as the administrator in company A; median of {board['repeats']} calls after a warm-up "
-            f"(min {call['min_ms']:,.0f}, max {call['max_ms']:,.0f} ms); target under 100 ms at size S; {notes} |"
+            _timed_call_row(label, board.get(key), board.get("repeats"), f"target under 100 ms at size S; {notes}")
         )
     reports = data.get("reports", {})
     report_lines = (
@@ -1147,15 +1141,11 @@ def render(size, data):
     )
     for key, label in report_lines:
         call = reports.get(key)
-        if not call:
-            lines.append(f"| {label} | not run | | | | |")
-            continue
-        lines.append(
-            f"| {label} | {call['median_ms']:,.0f} ms (median) | {_fmt_int(call['statements'])} | 0 | n/a "
-            f"| as the administrator in company A; median of {reports['repeats']} calls after a warm-up "
-            f"(min {call['min_ms']:,.0f}, max {call['max_ms']:,.0f} ms); {_fmt_int(call['groups'])} groups, over "
-            f"{_fmt_int(reports['history_lines'])} stage history lines (logged and replayed) |"
+        notes = call and (
+            f"{_fmt_int(call['groups'])} groups, over {_fmt_int(reports['history_lines'])} stage history lines "
+            "(logged and replayed)"
         )
+        lines.append(_timed_call_row(label, call, reports.get("repeats"), notes))
     source = data.get("upgrade_source", {})
     upgrade = data.get("upgrade", {})
     row(
@@ -1234,6 +1224,17 @@ def render(size, data):
         "the rules with the addon, none of its SQL.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _timed_call_row(label, call, repeats, notes):
+    """A table row for a call timed by ``time_call`` (None: the step did not run)."""
+    if not call:
+        return f"| {label} | not run | | | | |"
+    return (
+        f"| {label} | {call['median_ms']:,.0f} ms (median) | {_fmt_int(call['statements'])} | 0 | n/a "
+        f"| as the administrator in company A; median of {repeats} calls after a warm-up "
+        f"(min {call['min_ms']:,.0f}, max {call['max_ms']:,.0f} ms); {notes} |"
+    )
 
 
 def _ratio(seconds, reference):
