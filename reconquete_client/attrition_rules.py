@@ -254,8 +254,8 @@ def assess(rhythm, thresholds, today, revenue_share=0.0, previous=(None, None), 
 # The job classifies every client every day with what it knows that day: the
 # purchases up to that day, its previous stage and the day it entered it. The
 # replay asks the same question of the past. ``replay_naive`` does it day by
-# day, the reference; ``replay_segments`` does the same from the few days the
-# rhythm can change (what the analysis's SQL computes), and must agree with it.
+# day, the reference; ``replay_walk.ReplayWalk`` does the same from the few days
+# the rhythm can change, fast enough for every client, and must agree with it.
 
 ONE_DAY = timedelta(days=1)
 
@@ -312,66 +312,6 @@ def replay_naive(purchase_days, thresholds, start, end):
             changes.append((day, stage, new))
             stage = new
         day += ONE_DAY
-    return changes
-
-
-def rhythm_segments(purchase_days, thresholds, start, end):
-    """[(day, Rhythm)]: the days from ``start`` to ``end`` on which the client's rhythm can change, with it.
-
-    The rhythm changes only on the replay's first day, on a purchase day and
-    on the day a purchase leaves the analysis window; it holds until the next
-    of these days. The replay's SQL computes the same list for a whole batch.
-    """
-    days = sorted(set(purchase_days))
-    events = {day for day in days if start <= day <= end}
-    if days and days[0] < start:
-        events.add(start)
-    for day in days:
-        leaves = first_day_after(day, thresholds.analysis_months)
-        if start <= leaves <= end:
-            events.add(leaves)
-    return [(day, rhythm_on(days, thresholds, day)) for day in sorted(events)]
-
-
-def replay_segments(segments, thresholds, end):
-    """The stage changes ``replay_naive`` finds, from the rhythm's segments alone: [(day, from, to)].
-
-    While the rhythm holds, the stage can change only on the days silence
-    crosses a threshold (``threshold_dates``) and on the day a Won Back cycle
-    ends: the client is classified on those days and on each segment's first
-    day, never on the days between.
-    """
-    changes = []
-    stage = since = None
-    count = len(segments)
-    watch_factor = thresholds.watch_factor
-    for index, (day, rhythm) in enumerate(segments):
-        last = rhythm.last_purchase
-        if last is None:
-            continue
-        last_day = segments[index + 1][0] - ONE_DAY if index + 1 < count else end
-        interval = reference_interval(rhythm, thresholds)
-        # The watch day comes first of the three: a segment ending before it crosses none.
-        crossings = (
-            threshold_dates(rhythm, thresholds) if (last_day - last).days > math.floor(interval * watch_factor) else ()
-        )
-        while True:
-            new = classify(rhythm, thresholds, day, stage, since)
-            if new != stage:
-                since = last if new == WON_BACK and stage in RISK_STAGES else day
-                changes.append((day, stage, new))
-                stage = new
-            following = last_day + ONE_DAY
-            for crossing in crossings:
-                if day < crossing < following:
-                    following = crossing
-            if stage == WON_BACK:
-                cycle_end = since + timedelta(days=math.ceil(interval))
-                if day < cycle_end < following:
-                    following = cycle_end
-            if following > last_day:
-                break
-            day = following
     return changes
 
 

@@ -1,19 +1,23 @@
-"""The attrition rules on their own: no Odoo, no database.
+"""The attrition rules and the replay's walk on their own: no Odoo, no database.
 
-``reconquete_client/attrition_rules.py`` imports nothing from Odoo, so it is
-loaded straight from its file (importing the addon package would need Odoo).
+``attrition_rules.py`` and ``replay_walk.py`` import nothing from Odoo. They
+are loaded from the addon's folder as a package of their own: importing the
+addon package itself would run its ``__init__``, which needs Odoo.
 """
 
-import importlib.util
+import importlib
+import sys
+import types
 import unittest
 from datetime import date, timedelta
 from pathlib import Path
 from random import Random
 
-_RULES_FILE = Path(__file__).resolve().parent.parent / "reconquete_client" / "attrition_rules.py"
-_spec = importlib.util.spec_from_file_location("attrition_rules", _RULES_FILE)
-rules = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(rules)
+_ADDON = types.ModuleType("reconquete_rules_alone")
+_ADDON.__path__ = [str(Path(__file__).resolve().parent.parent / "reconquete_client")]
+sys.modules[_ADDON.__name__] = _ADDON
+rules = importlib.import_module(f"{_ADDON.__name__}.attrition_rules")
+replay_walk = importlib.import_module(f"{_ADDON.__name__}.replay_walk")
 
 TODAY = date(2026, 6, 30)
 DEFAULTS = rules.Thresholds()
@@ -231,16 +235,17 @@ class TestReplay(unittest.TestCase):
         self.assertEqual(rules.mean_interval(first, first + timedelta(days=100), 4), 33.3)
         self.assertIsNone(rules.mean_interval(first, first, 1))
 
-    def test_segments_agree_with_the_day_by_day_replay(self):
-        """Random clients and settings: the fast replay finds the same changes on the same days."""
+    def test_walk_agrees_with_the_day_by_day_replay(self):
+        """Random clients and settings: the fast walk finds the same changes on the same days."""
         random = Random(20261125)
         settings = [
             DEFAULTS,
             rules.Thresholds(min_purchase_days=2, default_interval=30, at_risk_factor=2.0),
             rules.Thresholds(analysis_months=6, watch_factor=1.3, at_risk_factor=3.0, lost_days=700),
             rules.Thresholds(analysis_months=12, min_purchase_days=5, default_interval=200, lost_days=700),
+            rules.Thresholds(analysis_months=1, min_purchase_days=2, default_interval=7, lost_days=20),
         ]
-        for case in range(400):
+        for case in range(500):
             thresholds = settings[case % len(settings)]
             interval = random.lognormvariate(3.4, 0.8)
             day = TODAY - timedelta(days=random.randint(0, 1500))
@@ -248,13 +253,29 @@ class TestReplay(unittest.TestCase):
             for _count in range(int(random.lognormvariate(2.2, 1.0)) + 1):
                 days.append(day)
                 day -= timedelta(days=max(1, int(random.lognormvariate(0, 0.6) * interval)))
-            start = rules.months_before(TODAY, thresholds.analysis_months)
-            with self.subTest(case=case, days=sorted(days)):
-                segments = rules.rhythm_segments(days, thresholds, start, self.END)
+            # Some clients are logged already: their replay covers the window before their first logged line.
+            first_logged = TODAY - timedelta(days=random.randint(0, 500) if case % 3 == 0 else 0)
+            start = rules.months_before(first_logged, thresholds.analysis_months)
+            end = first_logged - timedelta(days=1)
+            days = sorted(day for day in set(days) if day <= end)
+            walked = replay_walk.ReplayWalk(thresholds).changes(
+                [day.toordinal() for day in days], start.toordinal(), end.toordinal()
+            )
+            with self.subTest(case=case, days=days, end=end):
                 self.assertEqual(
-                    rules.replay_segments(segments, thresholds, self.END),
-                    rules.replay_naive(days, thresholds, start, self.END),
+                    [(date.fromordinal(day), previous, stage) for day, previous, stage in walked],
+                    rules.replay_naive(days, thresholds, start, end),
                 )
+
+    def test_revenue_of_a_day_covers_the_revenue_window(self):
+        walk = replay_walk.ReplayWalk(rules.Thresholds(revenue_months=12))
+        days = [date(2025, 2, 28), date(2025, 3, 1), date(2026, 2, 28), date(2026, 2, 28), date(2026, 3, 1)]
+        amounts = [1.0, 10.0, 100.0, -20.0, 1000.0]
+        ordinals = [day.toordinal() for day in days]
+        # 2026-02-28 minus 12 months is 2025-02-28: both ends are in, the credit note of the day too.
+        self.assertEqual(walk.revenue(ordinals, amounts, date(2026, 2, 28).toordinal()), 91.0)
+        self.assertEqual(walk.revenue(ordinals, amounts, date(2026, 3, 1).toordinal()), 1090.0)
+        self.assertEqual(walk.revenue(ordinals, amounts, date(2024, 1, 1).toordinal()), 0)
 
     def test_no_look_ahead(self):
         early = [TODAY - timedelta(days=n) for n in (700, 670, 640)]

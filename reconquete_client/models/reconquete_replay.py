@@ -10,14 +10,13 @@ purchase, the days silence crossed the watch, alert and lost thresholds, the
 purchases that won a client back (with a reconquest record and the real
 number of days). Solicitations and manual actions are not replayed.
 
-It is set-based. Per batch of partner ids, one SQL statement lists with
-window functions over the purchase days the days each client's rhythm
-changes (a purchase; a purchase leaving the analysis window) and the rhythm
-from that day on; ``attrition_rules.replay_segments`` walks those few
-segments in Python, client after client of the batch, with no ORM and no
-query per client; what changed since the previous replay is written through
-COPY and two statements. A second replay writes nothing, and lines logged by
-the nightly job are never touched.
+Per batch of partner ids, one statement reads each client's purchase days
+and amounts in order, as day numbers; ``replay_walk.ReplayWalk`` replays the
+clients one after the other as the rows stream, from the few days their rhythm
+can change, with no ORM and no query per client, and sums the revenue of each
+change's day; what changed since the previous replay is written through COPY
+and two statements. A second replay writes nothing, and lines logged by the
+nightly job are never touched.
 
 It runs at install (``hooks.py``), after a change of the rules and on a
 manager's request: the scheduled action ``_cron_replay`` then waits for the
@@ -28,14 +27,15 @@ import io
 import itertools
 import logging
 from collections import namedtuple
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import cache
 from operator import itemgetter
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .. import attrition_rules
-from ..attrition_rules import Rhythm
+from ..replay_walk import ReplayWalk
 from .reconquete_analysis import Scope, scope_sql
 
 _logger = logging.getLogger(__name__)
@@ -49,6 +49,17 @@ NOTHING = ReplayResult(0, 0, 0, 0, 0)
 
 def add_results(first, second):
     return ReplayResult(*(a + b for a, b in zip(first, second, strict=True)))
+
+
+def day_number_sql(day):
+    """SQL: ``day`` as the replay's day number, Python's ``date.toordinal`` (1 on 0001-01-01)."""
+    return SQL("(%s - DATE '0001-01-01' + 1)", day)
+
+
+@cache  # a few thousand distinct days per replay
+def iso_day(day):
+    """A day number as COPY reads a date."""
+    return date.fromordinal(day).isoformat()
 
 
 def copy_lines(rows):
@@ -67,7 +78,7 @@ class ReconqueteReplay(models.AbstractModel):
     _batch_size = 200000
     # When the day's analysis is not done yet, look again this much later.
     _wait_minutes = 10
-    # Rows of the segments query turned into Python objects at a time.
+    # Rows of the purchase days turned into Python objects at a time.
     _fetch_size = 10000
 
     # ------------------------------------------------------------------
@@ -227,15 +238,12 @@ class ReconqueteReplay(models.AbstractModel):
         self.env.flush_all()
         # As in the analysis: the planner's estimate would trigger a JIT compilation costing more than the query.
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
-        # Most of the batch's sorts stay in memory instead of spilling to disk (more memory made the
-        # planner pick slower hash plans: 4 s more at 100,000 clients).
-        self.env.cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
-        self._load_purchase_days(company, today, scope)
-        self.env.cr.execute(self._segments_query(company, today, scope, thresholds))
-        lines, wins, finals = self._walk(self._fetched_rows(), thresholds)
+        spans = self._spans(company, today, scope)
+        self.env.cr.execute(self._purchase_days_query(company, today, scope))
+        lines, wins, finals = self._walk(self._fetched_rows(), spans, ReplayWalk(thresholds))
         stage_ids = self.env["reconquete.stage"]._ids_by_code()
         files = self._files_sql(company, scope)
-        lines_deleted, lines_written = self._write_lines(files, lines, thresholds)
+        lines_deleted, lines_written = self._write_lines(files, lines)
         wins_deleted, wins_written = self._write_wins(files, wins, stage_ids)
         files_dated = self._date_files(files, finals)
         self.env["reconquete.stage.history"].invalidate_model()
@@ -245,12 +253,39 @@ class ReconqueteReplay(models.AbstractModel):
         return ReplayResult(lines_written, lines_deleted, wins_written, wins_deleted, files_dated)
 
     # ------------------------------------------------------------------
-    # Reading: the rhythm's segments
+    # Reading: the purchase days, replayed client after client
     # ------------------------------------------------------------------
 
     @api.model
-    def _load_purchase_days(self, company, today, scope):
-        """The batch's purchase days (and credit-note days), into a temporary table read three times."""
+    def _spans(self, company, today, scope):
+        """{client id: (file id, salesperson id, first day, last day)} of the batch's files, in day numbers.
+
+        A client is replayed from the start of the analysis window before its
+        first logged line to the day before that line (today if none).
+        """
+        first_logged = SQL("COALESCE(logged.first_date, %s)", today)
+        window = f"{company._reconquete_thresholds().analysis_months} months"
+        query = SQL(
+            """
+            SELECT file.partner_id, file.id, file.user_id,
+                   %(first_day)s, %(last_day)s
+              FROM reconquete_client AS file
+         LEFT JOIN LATERAL (
+                    SELECT MIN(history.date) AS first_date
+                      FROM reconquete_stage_history AS history
+                     WHERE history.client_id = file.id AND history.is_replayed IS NOT TRUE
+                   ) AS logged ON TRUE
+             WHERE %(files)s
+            """,
+            first_day=day_number_sql(SQL("(%s - %s::interval)::date", first_logged, window)),
+            last_day=day_number_sql(SQL("%s - 1", first_logged)),
+            files=self._files_sql(company, scope),
+        )
+        return {partner_id: span for partner_id, *span in self.env.execute_query(query)}
+
+    @api.model
+    def _purchase_days_query(self, company, today, scope):
+        """The batch's documents per client and day: (client id, day number, amount, is a purchase), in order."""
         days = (
             self.env["reconquete.analysis"]
             ._source(company)
@@ -258,115 +293,16 @@ class ReconqueteReplay(models.AbstractModel):
                 company, scope_sql(scope, SQL("partner.commercial_partner_id")), today, None
             )
         )
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS reconquete_replay_day"))
-        # Stored in the order of its index: the statements that read it client by client then read each
-        # page once, not one page per row from temporary buffers too small to hold it (8 MB by default).
-        self.env.cr.execute(
-            SQL(
-                "CREATE TEMPORARY TABLE reconquete_replay_day ON COMMIT DROP AS "
-                "SELECT * FROM (%s) AS purchase ORDER BY client_id, day",
-                days,
-            )
+        return SQL(
+            "SELECT client_id, %s, amount, is_purchase FROM (%s) AS purchase ORDER BY client_id, day",
+            day_number_sql(SQL("day")),
+            days,
         )
-        self.env.cr.execute(SQL("CREATE INDEX ON reconquete_replay_day (client_id, day)"))
-        self.env.cr.execute(SQL("ANALYZE reconquete_replay_day"))
 
     @api.model
     def _files_sql(self, company, scope):
         """SQL condition on ``file``: the files of ``company`` in ``scope``."""
         return SQL("file.company_id = %s AND %s", company.id, scope_sql(scope, SQL("file.partner_id")))
-
-    @api.model
-    def _segments_query(self, company, today, scope, thresholds):
-        """Per client with a file: the days its rhythm changes, and the rhythm from each on.
-
-        Rows (file id, last day replayed, day, purchase days, first purchase,
-        last purchase, mean interval), a client's rows together and by day, exactly the
-        segments ``attrition_rules.rhythm_segments`` lists. A client is
-        replayed from the start of the analysis window before its first
-        logged line to the day before that line (today if none).
-        """
-        window = SQL("%s::interval", f"{thresholds.analysis_months} months")
-        return SQL(
-            """
-            WITH span AS (
-                SELECT file.id AS file_id, file.partner_id AS client_id,
-                       COALESCE(logged.first_date, %(today)s) - 1 AS end_day,
-                       (COALESCE(logged.first_date, %(today)s) - %(window)s)::date AS start_day
-                  FROM reconquete_client AS file
-             LEFT JOIN LATERAL (
-                        SELECT MIN(history.date) AS first_date
-                          FROM reconquete_stage_history AS history
-                         WHERE history.client_id = file.id AND history.is_replayed IS NOT TRUE
-                       ) AS logged ON TRUE
-                 WHERE %(files)s
-            ),
-            bought AS (
-                -- by partner, the order of the temporary table's index: no sort
-                SELECT span.client_id, span.file_id, span.start_day, span.end_day, purchase.day,
-                       ROW_NUMBER() OVER client_days AS ordinal,
-                       LEAD(purchase.day) OVER client_days AS next_day,
-                       %(leaves_on)s AS leaves_on
-                  FROM reconquete_replay_day AS purchase
-                  JOIN span ON span.client_id = purchase.client_id
-                 WHERE purchase.is_purchase AND purchase.day <= span.end_day
-                WINDOW client_days AS (PARTITION BY span.client_id ORDER BY purchase.day)
-            ),
-            event AS (
-                -- a purchase: one more purchase day in the window
-                SELECT client_id, file_id, end_day, day, 1 AS bought, 0 AS gone, NULL::date AS first_left,
-                       day AS first_day, day AS last_day
-                  FROM bought
-                 WHERE day >= start_day
-                UNION ALL
-                -- a purchase leaves the window: the ones before it have left, the next is the window's first
-                SELECT client_id, file_id, end_day, leaves_on, 0, ordinal, next_day, NULL, NULL
-                  FROM bought
-                 WHERE leaves_on > start_day AND leaves_on <= end_day
-                UNION ALL
-                -- the replay's first day, for clients who bought before it: what they had bought by then
-                SELECT client_id, file_id, MIN(end_day), MIN(start_day), COUNT(*),
-                       COALESCE(MAX(ordinal) FILTER (WHERE leaves_on <= start_day), 0),
-                       MAX(next_day) FILTER (WHERE leaves_on <= start_day), MIN(day), MAX(day)
-                  FROM bought
-                 WHERE day < start_day
-              GROUP BY client_id, file_id
-            ),
-            rhythm AS (
-                -- running aggregates only (purchases leave the window in the order they came):
-                -- each row costs the same whatever the client's number of purchases
-                SELECT client_id, file_id, end_day, day,
-                       SUM(bought) OVER until_day - MAX(gone) OVER until_day AS purchase_days,
-                       COALESCE(MAX(first_left) OVER until_day, MIN(first_day) OVER until_day) AS first_in_window,
-                       MIN(first_day) OVER until_day AS first_purchase,
-                       MAX(last_day) OVER until_day AS last_purchase
-                  FROM event
-                WINDOW until_day AS (PARTITION BY client_id ORDER BY day)
-            )
-            SELECT DISTINCT ON (client_id, day)
-                   file_id, end_day, day, purchase_days, first_purchase, last_purchase,
-                   -- the analysis's ROUND(AVG(gap), 1): the gaps add up to last - first
-                   CASE WHEN purchase_days >= 2
-                        THEN ROUND((last_purchase - first_in_window)::numeric / (purchase_days - 1), 1)::float8
-                   END
-              FROM rhythm
-          ORDER BY client_id, day
-            """,
-            today=today,
-            window=window,
-            leaves_on=self._leaves_window_sql(SQL("purchase.day"), thresholds.analysis_months),
-            files=self._files_sql(company, scope),
-        )
-
-    @api.model
-    def _leaves_window_sql(self, day, months):
-        """SQL: the first day ``day`` is out of a window of ``months`` (``attrition_rules.first_day_after``).
-
-        One day after the day plus the months, unless PostgreSQL clamped that
-        to the end of a shorter month: then the first of the next month.
-        """
-        shifted = SQL("(%s + 1 + %s::interval)", day, f"{months} months")
-        return SQL("(%s::date + (EXTRACT(DAY FROM %s) < EXTRACT(DAY FROM %s + 1))::int)", shifted, shifted, day)
 
     @api.model
     def _fetched_rows(self):
@@ -375,28 +311,39 @@ class ReconqueteReplay(models.AbstractModel):
             yield from chunk
 
     @api.model
-    def _walk(self, rows, thresholds):
-        """Walk each client's segments with the rules: its stage changes, its wins, its final stage.
+    def _walk(self, rows, spans, walk):
+        """Replay each client of ``rows`` (``_purchase_days_query``) that has a span: changes, wins, final stages.
 
-        ``rows`` come from ``_segments_query``, ordered by file: one client is
-        walked at a time, as they stream. Returns ([(file id, day, from,
-        to)], [(file id, risk day, stage won back from, day won back)],
-        {file id: (final stage, entered on)}).
+        One client is walked at a time, as the rows stream. Returns ([(file id,
+        day, from, to, salesperson id, revenue)], [(file id, risk day, stage
+        won back from, day won back)], {file id: (final stage, entered on)}),
+        days as ISO text for COPY.
         """
         lines, wins, finals = [], [], {}
         # itertools' groupby, not odoo.tools': the rows stream, grouped already by the query's order.
-        for file_id, client_rows in itertools.groupby(rows, key=itemgetter(0)):  # pylint: disable=bad-builtin-groupby
+        for client_id, client_rows in itertools.groupby(rows, key=itemgetter(0)):  # pylint: disable=bad-builtin-groupby
+            span = spans.get(client_id)
+            if span is None:
+                continue
+            file_id, user_id, start, end = span
             client_rows = list(client_rows)
-            segments = [
-                (day, Rhythm(count, first, last, mean)) for _file_id, _end, day, count, first, last, mean in client_rows
-            ]
-            changes = attrition_rules.replay_segments(segments, thresholds, client_rows[0][1])
+            row_days = [row[1] for row in client_rows]
+            amounts = [row[2] for row in client_rows]
+            # Rows come by day: a purchase day is listed twice only with a credit note the same day.
+            days = sorted({day for _client, day, _amount, is_purchase in client_rows if is_purchase and day <= end})
+            changes = walk.changes(days, start, end)
             if not changes:
                 continue
-            lines.extend((file_id, day, previous, stage) for day, previous, stage in changes)
-            wins.extend((file_id, *win) for win in attrition_rules.replay_wins(changes))
+            lines.extend(
+                (file_id, iso_day(day), previous, stage, user_id, walk.revenue(row_days, amounts, day))
+                for day, previous, stage in changes
+            )
+            wins.extend(
+                (file_id, iso_day(risk_day), previous, iso_day(day))
+                for risk_day, previous, day in attrition_rules.replay_wins(changes)
+            )
             last_day, _previous, last_stage = changes[-1]
-            finals[file_id] = (last_stage, last_day)
+            finals[file_id] = (last_stage, iso_day(last_day))
         return lines, wins, finals
 
     # ------------------------------------------------------------------
@@ -419,45 +366,27 @@ class ReconqueteReplay(models.AbstractModel):
         self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
     @api.model
-    def _write_lines(self, files, lines, thresholds):
+    def _write_lines(self, files, lines):
         """Replace the replayed history of the batch's files by ``lines``, writing only what differs.
 
         Returns (lines deleted, lines written).
         """
         self._copy(
-            "reconquete_replay_change",
-            "client_id int4, date date, stage_from varchar, stage_to varchar",
+            "reconquete_replay_line",
+            "client_id int4, date date, stage_from varchar, stage_to varchar, user_id int4, revenue float8",
             lines,
         )
-        # The client's salesperson now (the history of assignments is not kept), and its
-        # revenue over the revenue window ending on the day, as the analysis would have stored it.
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS reconquete_replay_line"))
-        self.env.cr.execute(
-            SQL(
-                """
-                CREATE TEMPORARY TABLE reconquete_replay_line ON COMMIT DROP AS
-                SELECT change.client_id, change.date, change.stage_from, change.stage_to, file.user_id,
-                       (SELECT ROUND(COALESCE(SUM(purchase.amount), 0)::numeric, 2)
-                          FROM reconquete_replay_day AS purchase
-                         WHERE purchase.client_id = file.partner_id
-                           AND purchase.day <= change.date
-                           AND purchase.day >= (change.date - %s::interval)::date) AS revenue
-                  FROM reconquete_replay_change AS change
-                  JOIN reconquete_client AS file ON file.id = change.client_id
-                """,
-                f"{thresholds.revenue_months} months",
-            )
-        )
-        self.env.cr.execute(SQL("CREATE INDEX ON reconquete_replay_line (client_id)"))
-        self.env.cr.execute(SQL("ANALYZE reconquete_replay_line"))
+        # The revenue summed as a float, rounded to the cent by PostgreSQL as the analysis rounds it.
+        revenue = SQL("ROUND(line.revenue::numeric, 2)")
         same = SQL(
             """
             line.client_id = history.client_id AND line.date = history.date
             AND line.stage_from IS NOT DISTINCT FROM history.stage_from
             AND line.stage_to IS NOT DISTINCT FROM history.stage_to
             AND line.user_id IS NOT DISTINCT FROM history.user_id
-            AND line.revenue IS NOT DISTINCT FROM history.revenue
-            """
+            AND %s IS NOT DISTINCT FROM history.revenue
+            """,
+            revenue,
         )
         self.env.cr.execute(
             SQL(
@@ -477,12 +406,12 @@ class ReconqueteReplay(models.AbstractModel):
                 """
                 INSERT INTO reconquete_stage_history
                        (client_id, date, stage_from, stage_to, user_id, revenue, is_strategic, is_replayed)
-                SELECT line.client_id, line.date, line.stage_from, line.stage_to, line.user_id, line.revenue,
-                       FALSE, TRUE
+                SELECT line.client_id, line.date, line.stage_from, line.stage_to, line.user_id, %s, FALSE, TRUE
                   FROM reconquete_replay_line AS line
                  WHERE NOT EXISTS (SELECT 1 FROM reconquete_stage_history AS history
                                     WHERE history.is_replayed AND %s)
                 """,
+                revenue,
                 same,
             )
         )

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from odoo.tests import freeze_time, tagged
-from odoo.tools import SQL, format_date
+from odoo.tools import format_date
 
 from .. import attrition_rules
 from .common import TODAY, ReconqueteCase
@@ -185,7 +185,7 @@ class TestReplay(ReconqueteCase):
         self.assertIn((ago(630) + timedelta(days=181), "watch", "at_risk"), replayed, "90 x 2.0 days")
 
     def test_replay_agrees_with_the_day_by_day_rules(self):
-        """The set-based replay of varied clients equals attrition_rules.replay_naive, to the day."""
+        """The replay of varied clients equals attrition_rules.replay_naive, to the day."""
         thresholds = self.company._reconquete_thresholds()
         contact_parent = self._create_client("Orders through a contact")
         contact = self.env["res.partner"].create({"name": "Buyer", "parent_id": contact_parent.id})
@@ -214,26 +214,6 @@ class TestReplay(ReconqueteCase):
                 )
                 self.assertTrue(expected)
                 self.assertEqual(self._lines(partner), expected)
-
-    def test_sql_knows_when_a_purchase_leaves_the_window(self):
-        """The replay's SQL and attrition_rules.first_day_after agree on every day of three years."""
-        first = date(2023, 1, 1)
-        for months in (1, 12, 24, 25):
-            with self.subTest(months=months):
-                leaves_on = self.env["reconquete.replay"]._leaves_window_sql(SQL("day::date"), months)
-                rows = self.env.execute_query(
-                    SQL(
-                        "SELECT day::date, %s FROM generate_series(%s::date, %s::date, '1 day') AS day",
-                        leaves_on,
-                        first,
-                        date(2025, 12, 31),
-                    )
-                )
-                self.assertEqual(len(rows), 1096)  # 2024 has a February 29th
-                mismatches = [
-                    (day, sql_day) for day, sql_day in rows if sql_day != attrition_rules.first_day_after(day, months)
-                ]
-                self.assertFalse(mismatches)
 
     def test_scheduled_action_replays_after_the_days_analysis(self):
         client = self._create_client("Every quarter")
