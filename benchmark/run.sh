@@ -209,9 +209,10 @@ odoo_step "$run_db" steps analyse "$results" full
 phase "Re-run the same day, nothing changed"
 odoo_step "$run_db" steps analyse "$results" rerun
 
-phase "Replay of the stage history over the analysis window, then the same replay again"
+phase "Replay of the stage history over the analysis window, the same replay again, the floor of its writes"
 odoo_step "$run_db" steps replay "$results" replay
 odoo_step "$run_db" steps replay "$results" replay_rerun
+odoo_step "$run_db" steps replay-write-floor "$results"
 
 phase "Calibration of the alert threshold (every candidate factor, every company)"
 odoo_step "$run_db" steps calibration "$results"

@@ -19,6 +19,7 @@ Steps:
   replay LABEL     the replay of every company's history (``_run_batch`` until done): ``replay`` after
                    its earlier lines are deleted, ``replay_rerun`` again (it must write nothing)
   calibration      the calibration of every company (the candidate factors), read and stored
+  replay-write-floor  the replay's lines and reconquests inserted again from a copy, rolled back
   replay-check N   the replayed history of N clients against ``attrition_rules.replay_naive``, day by day
   activities K     activity creation for K clients entering "To Win Back", then a second run
   board            the kanban's calls as the administrator: columns, progress bars, first cards
@@ -42,6 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import generate
+import psycopg2
 
 import odoo
 from odoo import fields
@@ -634,6 +636,69 @@ def step_replay(env, args):
     save(args.results, args.label, figures)
 
 
+def step_replay_write_floor(env, args):
+    """The floor of the replay's writes: its lines and reconquests inserted again from a copy, then rolled back.
+
+    Whatever computes the replayed history, storing it as the addon's records
+    costs at least this: the rows, their indexes and one foreign-key check per
+    row and key (2 per line, 7 per reconquest). Measured a second time without
+    the foreign-key checks when the database user may switch them off (a
+    superuser), to show their share.
+    """
+    cr = env.cr
+    cr.execute(
+        "CREATE TEMPORARY TABLE floor_line AS SELECT client_id, date, stage_from, stage_to, user_id, revenue "
+        "FROM reconquete_stage_history WHERE is_replayed"
+    )
+    cr.execute(
+        "CREATE TEMPORARY TABLE floor_win AS SELECT client_id, partner_id, company_id, user_id, from_stage_id, "
+        "risk_date, won_back_date, days_to_win_back FROM reconquete_reconquest WHERE is_replayed"
+    )
+    cr.execute("ANALYZE floor_line")
+    cr.execute("ANALYZE floor_win")
+    cr.commit()
+
+    def insert_copies():
+        cr.execute(
+            "INSERT INTO reconquete_stage_history "
+            "(client_id, date, stage_from, stage_to, user_id, revenue, is_strategic, is_replayed) "
+            "SELECT client_id, date, stage_from, stage_to, user_id, revenue, FALSE, TRUE FROM floor_line"
+        )
+        lines = cr.rowcount
+        cr.execute(
+            SQL(
+                "INSERT INTO reconquete_reconquest (client_id, partner_id, company_id, user_id, from_stage_id, "
+                "risk_date, won_back_date, days_to_win_back, is_replayed, create_uid, create_date, write_uid, "
+                "write_date) SELECT client_id, partner_id, company_id, user_id, from_stage_id, risk_date, "
+                "won_back_date, days_to_win_back, TRUE, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, "
+                "NOW() AT TIME ZONE 'UTC' FROM floor_win",
+                uid=env.uid,
+            )
+        )
+        return {"lines": lines, "wins": cr.rowcount}
+
+    def with_checks():
+        result = insert_copies()
+        cr.rollback()
+        return result
+
+    figures = measure(env, with_checks)
+    try:
+        cr.execute("SET LOCAL session_replication_role = replica")  # no foreign-key trigger fires
+    except psycopg2.errors.InsufficientPrivilege:
+        cr.rollback()
+    else:
+
+        def without_checks():
+            result = insert_copies()
+            cr.rollback()
+            return result
+
+        figures["without_foreign_keys"] = measure(env, without_checks)
+    figures["rows_written"] = figures["lines"] + figures["wins"]
+    save(args.results, "replay_write_floor", figures)
+
+
 def step_calibration(env, args):
     """The calibration of every company: each candidate factor measured on the purchase gaps, then stored."""
     calibration = env["reconquete.calibration"]
@@ -1097,6 +1162,15 @@ def render(size, data):
         f"files dated; {_ratio(replay.get('seconds'), full_seconds)} the full recompute (target: 2x at most)",
     )
     row("replay again, nothing changed", "replay_rerun", "must write 0 rows")
+    floor_write = data.get("replay_write_floor", {})
+    unchecked = floor_write.get("without_foreign_keys")
+    row(
+        "floor of the replay's writes: its lines and reconquests inserted again from a copy (rolled back)",
+        "replay_write_floor",
+        f"{_fmt_int(floor_write.get('lines'))} lines and {_fmt_int(floor_write.get('wins'))} reconquests; "
+        f"{_ratio(floor_write.get('seconds'), full_seconds)} the full recompute, whatever computes them"
+        + (f"; {_fmt_seconds(unchecked['seconds'])} without the foreign-key checks" if unchecked else ""),
+    )
     calibration = data.get("calibration", {})
     row(
         f"calibration of {calibration.get('factors_per_company')} candidate factors (every company)",
@@ -1268,6 +1342,7 @@ STEPS = {
     "floor": (step_floor, ["label"]),
     "naive": (step_naive, ["clients"]),
     "replay": (step_replay, ["label"]),
+    "replay-write-floor": (step_replay_write_floor, []),
     "calibration": (step_calibration, []),
     "replay-check": (step_replay_check, ["clients"]),
     "activities": (step_activities, ["k"]),
