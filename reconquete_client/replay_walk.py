@@ -10,10 +10,10 @@ integers (``date.toordinal``) and the rules are inlined, since this loop is
 most of a replay's time. Tests hold it to ``replay_naive``.
 """
 
-import math
 from bisect import bisect_left, bisect_right
 from datetime import date
 from functools import cache
+from math import ceil, floor
 
 from .attrition_rules import ACTIVE, AT_RISK, LOST, NEW, RISK_STAGES, WATCH, WON_BACK, first_day_after, months_before
 
@@ -55,9 +55,10 @@ class ReplayWalk:
         changes = []
         stage = since = None
         known = in_window = 0  # days[:known] are bought by the day; days[in_window:known] are in the window
-        count = len(events)
-        for index, day in enumerate(events):
-            while known < len(days) and days[known] <= day:
+        bought = len(days)
+        # Each event's segment lasts until the day before the next one; the last one until ``end``.
+        for day, next_event in zip(events, [*events[1:], end + 1], strict=True):
+            while known < bought and days[known] <= day:
                 known += 1
             while in_window < known and leaves[in_window] <= day:
                 in_window += 1
@@ -72,13 +73,13 @@ class ReplayWalk:
             own_rhythm = bool(mean) and purchase_days >= min_purchase_days
             interval = mean if own_rhythm else default_interval
             watch_after, alert_after = interval * watch_factor, interval * at_risk_factor
-            segment_end = events[index + 1] - 1 if index + 1 < count else end
             # While the rhythm holds, silence crosses the watch threshold first: a segment ending before it
             # crosses none (threshold_dates).
-            if segment_end - last > math.floor(watch_after):
-                alert_days = math.floor(alert_after)
+            watch_days = floor(watch_after)
+            if next_event - 1 - last > watch_days:
+                alert_days = floor(alert_after)
                 crossings = (
-                    last + math.floor(watch_after) + 1,
+                    last + watch_days + 1,
                     last + alert_days + 1,
                     last + max(lost_days, alert_days) + 1,
                 )
@@ -102,15 +103,17 @@ class ReplayWalk:
                     since = last if new == WON_BACK and stage in RISK_STAGES else day
                     changes.append((day, stage, new))
                     stage = new
-                following = segment_end + 1
+                if not crossings and stage != WON_BACK:
+                    break  # most segments: the next purchase comes before the watch threshold
+                following = next_event
                 for crossing in crossings:
                     if day < crossing < following:
                         following = crossing
                 if stage == WON_BACK:
-                    cycle_end = since + math.ceil(interval)
+                    cycle_end = since + ceil(interval)
                     if day < cycle_end < following:
                         following = cycle_end
-                if following > segment_end:
+                if following == next_event:
                     break
                 day = following
         return changes
