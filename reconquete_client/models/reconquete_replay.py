@@ -211,6 +211,9 @@ class ReconqueteReplay(models.AbstractModel):
         if scope.last < self.env["reconquete.analysis"]._last_partner_id():
             state.next_client_id = scope.last + 1
         else:
+            # A first replay adds a million lines at size S: without fresh statistics the counts below
+            # (and the reports until autovacuum comes) would be planned for an empty replayed history.
+            self.env.cr.execute(SQL("ANALYZE reconquete_stage_history, reconquete_reconquest"))
             state.write(
                 {
                     "next_client_id": 0,
