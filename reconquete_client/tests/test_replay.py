@@ -1,11 +1,13 @@
 """The stage history replayed from the purchases: its dates, no look-ahead, idempotence, logged lines untouched."""
 
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo.tests import freeze_time, tagged
 from odoo.tools import format_date
 
 from .. import attrition_rules
+from ..models.reconquete_replay import ReconqueteReplay
 from .common import TODAY, ReconqueteCase
 
 
@@ -158,6 +160,25 @@ class TestReplay(ReconqueteCase):
         self.assertEqual(second.lines_written + second.lines_deleted, 0, "a second replay writes nothing new")
         self.assertEqual(second.wins_written + second.wins_deleted + second.files_dated, 0)
         self.assertEqual([self._snapshot(client) for client in clients], history)
+
+    def test_batches_replay_as_one(self):
+        """Clients replayed in separate batches get the history one batch gives them, and keep it."""
+        clients = [self._create_client(f"Client {n}") for n in range(3)]
+        self._create_orders(clients[0], [1170, 1080, 990, 900, 810, 720, 630, 100])
+        self._create_orders(clients[1], [130 + 30 * k for k in range(10)])
+        self._create_orders(clients[2], [500, 20])
+        self._analyse()
+        self._replay()
+        in_one_batch = {client: self._lines(client) for client in clients}
+        self.env["reconquete.stage.history"].sudo().search([("is_replayed", "=", True)]).unlink()
+
+        # One partner id per batch: each client in a batch of its own.
+        with patch.object(ReconqueteReplay, "_batch_size", 1):
+            self._replay()
+            self.assertEqual({client: self._lines(client) for client in clients}, in_one_batch)
+            again = self._replay()
+
+        self.assertEqual(again.lines_written + again.lines_deleted + again.wins_written + again.wins_deleted, 0)
 
     def test_logged_history_is_never_touched(self):
         """Logged lines stay as they are; the replay ends the day before a client's first one."""
