@@ -658,7 +658,7 @@ def step_replay_write_floor(env, args):
     cr.execute("ANALYZE floor_win")
     cr.commit()
 
-    def insert_copies():
+    def insert_copies_then_roll_back():
         cr.execute(
             "INSERT INTO reconquete_stage_history "
             "(client_id, date, stage_from, stage_to, user_id, revenue, is_strategic, is_replayed) "
@@ -675,26 +675,17 @@ def step_replay_write_floor(env, args):
                 uid=env.uid,
             )
         )
-        return {"lines": lines, "wins": cr.rowcount}
-
-    def with_checks():
-        result = insert_copies()
+        wins = cr.rowcount
         cr.rollback()
-        return result
+        return {"lines": lines, "wins": wins}
 
-    figures = measure(env, with_checks)
+    figures = measure(env, insert_copies_then_roll_back)
     try:
         cr.execute("SET LOCAL session_replication_role = replica")  # no foreign-key trigger fires
     except psycopg2.errors.InsufficientPrivilege:
         cr.rollback()
     else:
-
-        def without_checks():
-            result = insert_copies()
-            cr.rollback()
-            return result
-
-        figures["without_foreign_keys"] = measure(env, without_checks)
+        figures["without_foreign_keys"] = measure(env, insert_copies_then_roll_back)
     figures["rows_written"] = figures["lines"] + figures["wins"]
     save(args.results, "replay_write_floor", figures)
 

@@ -27,6 +27,15 @@ class TestReplay(ReconqueteCase):
         )
         return [(line.date, line.stage_from or None, line.stage_to) for line in lines]
 
+    def _three_analysed_clients(self):
+        """A quarterly client won back, a monthly one silent since February, one with two orders a year apart."""
+        clients = [self._create_client(f"Client {n}") for n in range(3)]
+        self._create_orders(clients[0], [1170, 1080, 990, 900, 810, 720, 630, 100])
+        self._create_orders(clients[1], [130 + 30 * k for k in range(10)])
+        self._create_orders(clients[2], [500, 20])
+        self._analyse()
+        return clients
+
     def _snapshot(self, partner):
         """Every line of the client's history with its id and values, logged and replayed."""
         lines = self.env["reconquete.stage.history"].search([("client_id", "=", self._file(partner).id)], order="id")
@@ -146,11 +155,7 @@ class TestReplay(ReconqueteCase):
         self.assertEqual(before, [line for line in self._lines(early) if line[0] < ago(200)])
 
     def test_replay_is_idempotent(self):
-        clients = [self._create_client(f"Client {n}") for n in range(3)]
-        self._create_orders(clients[0], [1170, 1080, 990, 900, 810, 720, 630, 100])
-        self._create_orders(clients[1], [130 + 30 * k for k in range(10)])
-        self._create_orders(clients[2], [500, 20])
-        self._analyse()
+        clients = self._three_analysed_clients()
         first = self._replay()
         self.assertGreater(first.lines_written, 0)
         history = [self._snapshot(client) for client in clients]
@@ -163,11 +168,7 @@ class TestReplay(ReconqueteCase):
 
     def test_batches_replay_as_one(self):
         """Clients replayed in separate batches get the history one batch gives them, and keep it."""
-        clients = [self._create_client(f"Client {n}") for n in range(3)]
-        self._create_orders(clients[0], [1170, 1080, 990, 900, 810, 720, 630, 100])
-        self._create_orders(clients[1], [130 + 30 * k for k in range(10)])
-        self._create_orders(clients[2], [500, 20])
-        self._analyse()
+        clients = self._three_analysed_clients()
         self._replay()
         in_one_batch = {client: self._lines(client) for client in clients}
         self.env["reconquete.stage.history"].sudo().search([("is_replayed", "=", True)]).unlink()
