@@ -242,7 +242,7 @@ class ReconqueteReplay(models.AbstractModel):
         self.env.flush_all()
         # As in the analysis: the planner's estimate would trigger a JIT compilation costing more than the query.
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
-        spans = self._spans(company, today, scope)
+        spans = self._spans(company, today, scope, thresholds)
         self.env.cr.execute(self._purchase_days_query(company, today, scope))
         lines, wins, finals = self._walk(self._fetched_rows(), spans, ReplayWalk(thresholds))
         stage_ids = self.env["reconquete.stage"]._ids_by_code()
@@ -261,14 +261,14 @@ class ReconqueteReplay(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _spans(self, company, today, scope):
+    def _spans(self, company, today, scope, thresholds):
         """{client id: (file id, salesperson id, first day, last day)} of the batch's files, in day numbers.
 
         A client is replayed from the start of the analysis window before its
         first logged line to the day before that line (today if none).
         """
         first_logged = SQL("COALESCE(logged.first_date, %s)", today)
-        window = f"{company._reconquete_thresholds().analysis_months} months"
+        window = f"{thresholds.analysis_months} months"
         query = SQL(
             """
             SELECT file.partner_id, file.id, file.user_id,
