@@ -166,6 +166,31 @@ class TestReplay(ReconqueteCase):
         self.assertEqual(second.wins_written + second.wins_deleted + second.files_dated, 0)
         self.assertEqual([self._snapshot(client) for client in clients], history)
 
+    def test_a_file_with_one_line_changed_is_replayed_again_whole(self):
+        """A new salesperson or a corrected amount changes no date: the replay still replaces those files' lines."""
+        reassigned, corrected, untouched = self._three_analysed_clients()
+        self._replay()
+        untouched_history = self._snapshot(untouched)
+        reassigned.user_id = self.salesman
+        # The monthly client's first order corrected from 100 to 400: the revenue of its lines changes.
+        order = self.env["sale.order"].search([("partner_id", "=", corrected.id)], order="date_order", limit=1)
+        order.order_line.price_unit = 400.0
+        replayed_lines = {client: len(self._lines(client)) for client in (reassigned, corrected)}
+
+        again = self._replay()
+
+        self.assertEqual(again.lines_deleted, sum(replayed_lines.values()))
+        self.assertEqual(again.lines_written, sum(replayed_lines.values()))
+        reassigned_lines = self.env["reconquete.stage.history"].search(
+            [("client_id", "=", self._file(reassigned).id), ("is_replayed", "=", True)]
+        )
+        self.assertEqual(reassigned_lines.user_id, self.salesman)
+        corrected_revenues = self.env["reconquete.stage.history"].search(
+            [("client_id", "=", self._file(corrected).id), ("is_replayed", "=", True)], order="date"
+        )
+        self.assertEqual(corrected_revenues[0].revenue, 400.0, "the first order, alone in the revenue window")
+        self.assertEqual(self._snapshot(untouched), untouched_history, "same lines: not written again")
+
     def test_batches_replay_as_one(self):
         """Clients replayed in separate batches get the history one batch gives them, and keep it."""
         clients = self._three_analysed_clients()
