@@ -356,20 +356,38 @@ class ReconqueteReplay(models.AbstractModel):
 
     @api.model
     def _copy(self, table, columns, rows, indexed=True):
-        """A temporary table ``table`` (``columns``: SQL definitions) filled with ``rows`` through COPY.
+        """The temporary table ``table`` (``columns``: SQL definitions) holding ``rows``, through COPY.
 
         Analysed, and unless told otherwise indexed on its first column, the
         file id: the statements that join it with the stored rows file by file
         must not scan it once per file.
         """
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
-        self.env.cr.execute(SQL("CREATE TEMPORARY TABLE %s (%s) ON COMMIT DROP", SQL.identifier(table), SQL(columns)))
+        self._temporary_table(table, columns, indexed)
         buffer = io.StringIO(copy_lines(rows))
         self.env.cr.copy_expert(f"COPY {table} FROM STDIN", buffer)  # a constant name, no user input
-        if indexed:
-            first_column = columns.split(None, 1)[0]
-            self.env.cr.execute(SQL("CREATE INDEX ON %s (%s)", SQL.identifier(table), SQL.identifier(first_column)))
         self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+    @api.model
+    def _temporary_table(self, table, columns, indexed=False):
+        """The temporary table ``table``, empty: created once per transaction, emptied for each batch.
+
+        Tables dropped and created again for each batch would keep their locks
+        until the transaction ends: a replay without commits (install, tests)
+        of many batches would fill PostgreSQL's lock table.
+        """
+        self.env.cr.execute(
+            SQL("CREATE TEMPORARY TABLE IF NOT EXISTS %s (%s) ON COMMIT DROP", SQL.identifier(table), SQL(columns))
+        )
+        if indexed:
+            self.env.cr.execute(
+                SQL(
+                    "CREATE INDEX IF NOT EXISTS %s ON %s (%s)",
+                    SQL.identifier(f"{table}_file_idx"),
+                    SQL.identifier(table),
+                    SQL.identifier(columns.split(None, 1)[0]),
+                )
+            )
+        self.env.cr.execute(SQL("TRUNCATE %s", SQL.identifier(table)))
 
     @api.model
     def _write_lines(self, files, lines):
@@ -390,11 +408,11 @@ class ReconqueteReplay(models.AbstractModel):
         )
         # The revenue summed as a float, rounded to the cent by PostgreSQL as the analysis rounds it.
         revenue = SQL("ROUND(line.revenue::numeric, 2)")
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS reconquete_replay_changed"))
+        self._temporary_table("reconquete_replay_changed", "client_id int4")
         self.env.cr.execute(
             SQL(
                 """
-                CREATE TEMPORARY TABLE reconquete_replay_changed ON COMMIT DROP AS
+                INSERT INTO reconquete_replay_changed (client_id)
                   WITH stored AS (
                         SELECT history.client_id, COUNT(*) AS lines, %(stored_print)s AS print
                           FROM reconquete_stage_history AS history
