@@ -205,6 +205,7 @@ class TestReplay(ReconqueteCase):
             again = self._replay()
 
         self.assertEqual(again.lines_written + again.lines_deleted + again.wins_written + again.wins_deleted, 0)
+        self.assertFalse(self.env["reconquete.replay.state"]._for_company(self.company).retry_on, "no batch failed")
 
     def test_logged_history_is_never_touched(self):
         """Logged lines stay as they are; the replay ends the day before a client's first one."""
